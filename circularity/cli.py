@@ -1,0 +1,83 @@
+"""`circularity`: the command line front door of the build pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from circularity.checks import DEFAULT_MAX_REJECTED_SHARE
+from circularity.inputs import InputError
+from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
+from circularity.publish import WarehouseError
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a share between 0 and 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="circularity",
+        description="Build the Circularity warehouse of circular AI financing.",
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+    build_command = commands.add_parser(
+        "build",
+        help="load, dbt build, validate and atomically publish the warehouse",
+        description="Build a new warehouse beside the published one, validate it, and "
+        "replace the published file only when every check passes.",
+    )
+    build_command.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                               help="folder of input CSVs (default: the project's seeds/)")
+    build_command.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE,
+                               help="published DuckDB file (default: warehouse/circularity.duckdb)")
+    build_command.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                               help="leave out rows announced after this date")
+    build_command.add_argument("--max-rejected-share", type=_share,
+                               default=DEFAULT_MAX_REJECTED_SHARE, metavar="SHARE",
+                               help="fail when more than this share of a file's rows is "
+                               "rejected (default: 0.5)")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    config = BuildConfig(args.data_dir, args.warehouse, args.as_of, args.max_rejected_share)
+    try:
+        result = build(config, progress=lambda message: print(message, flush=True))
+    except (InputError, WarehouseError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not result.published:
+        print(f"build FAILED: {len(result.failures)} check(s) failed; "
+              f"the published warehouse {config.warehouse} was not changed", file=sys.stderr)
+        for failure in result.failures:
+            print(f"  - {failure}", file=sys.stderr)
+        if result.failed_build:
+            print(f"the failed build is kept for inspection at {result.failed_build}",
+                  file=sys.stderr)
+        return 1
+    assert result.summary is not None
+    for line in result.summary.lines():
+        print(line)
+    print(f"published {config.warehouse} in {result.seconds['total']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

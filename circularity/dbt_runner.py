@@ -1,0 +1,86 @@
+"""Runs `dbt build` against a chosen DuckDB file, with the build's data directory and
+as-of date passed the way the dbt project reads them (environment variables).
+
+dbt runs in a child process, as dagster-dbt runs it: dbt-duckdb keeps its database open
+for the life of the process, and the build must be closed before it is validated and
+renamed into place. Each run gets its own target folder (seeded with the project's partial
+parse state, so start-up stays fast) so that concurrent builds never share artifacts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+_PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+@dataclass(frozen=True)
+class DbtFailure:
+    node: str
+    status: str
+    message: str
+
+
+def dbt_env(database: Path, data_dir: Path, as_of: date | None) -> dict[str, str]:
+    """The environment that points the dbt profile and sources at one build's files."""
+    return {
+        **os.environ,
+        "CIRCULARITY_DBT_DATABASE": str(database),
+        "CIRCULARITY_DATA_DIR": str(data_dir),
+        "CIRCULARITY_AS_OF": as_of.isoformat() if as_of else "",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).with_name("dbt")
+    return str(beside_python) if beside_python.exists() else "dbt"
+
+
+def dbt_build(database: Path, data_dir: Path, as_of: date | None) -> list[DbtFailure]:
+    """`dbt build` (models and their data tests; unit tests belong to the test suite) into
+    `database`. Returns the nodes that errored, failed or were skipped."""
+    target_path = database.parent / "dbt-target"
+    target_path.mkdir(exist_ok=True)
+    shared_state = PROJECT_DIR / "target" / _PARTIAL_PARSE
+    if shared_state.exists():
+        shutil.copy2(shared_state, target_path / _PARTIAL_PARSE)
+    command = [
+        dbt_executable(), "build",
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(target_path),
+        "--log-path", str(target_path),
+        "--exclude-resource-type", "unit_test",
+        "--quiet",
+    ]
+    completed = subprocess.run(
+        command, env=dbt_env(database, data_dir, as_of), cwd=PROJECT_DIR,
+        capture_output=True, text=True, check=False,
+    )
+    failures = _failures(target_path / "run_results.json")
+    if completed.returncode != 0 and not failures:
+        output = (completed.stdout + completed.stderr).strip()
+        failures.append(DbtFailure("dbt", "error", output or f"exit {completed.returncode}"))
+    if (target_path / _PARTIAL_PARSE).exists():
+        (PROJECT_DIR / "target").mkdir(exist_ok=True)
+        shutil.copy2(target_path / _PARTIAL_PARSE, shared_state)
+    return failures
+
+
+def _failures(run_results: Path) -> list[DbtFailure]:
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text())["results"]
+    return [
+        DbtFailure(result["unique_id"], result["status"], result.get("message") or "")
+        for result in results
+        if result["status"] in ("error", "fail", "runtime error", "skipped")
+    ]

@@ -1,0 +1,86 @@
+"""The short report a build ends with: what was loaded and rejected, and what goes around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from circularity.checks import _ACCEPTED_LINES  # one definition of where rows land
+from circularity.inputs import InputFile
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    name: str
+    loaded: int
+    rejected: int
+    top_reasons: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    files: list[FileSummary]
+    top_pairs: list[tuple[str, str, float, float, float | None]]
+    top_loops: list[tuple[str, int, float]]
+
+    def lines(self) -> list[str]:
+        out = ["rows per file (loaded / rejected):"]
+        for item in self.files:
+            out.append(f"  {item.name:<20} {item.loaded:>10,} / {item.rejected:,}")
+            out.extend(f"      {count:>6,} x {reason}" for reason, count in item.top_reasons)
+        out.append("top reciprocal pairs (invested -> pledged back, USD m):")
+        out.extend(
+            f"  {investor} -> {investee}: {invested:,.2f} -> {pledged:,.2f}"
+            + (f" (ratio {ratio:.2f})" if ratio is not None else "")
+            for investor, investee, invested, pledged, ratio in self.top_pairs
+        )
+        if not self.top_pairs:
+            out.append("  none")
+        out.append("top circular loops (bottleneck USD m):")
+        out.extend(f"  {path}  [{hops} hops, {bottleneck:,.2f}]"
+                   for path, hops, bottleneck in self.top_loops)
+        if not self.top_loops:
+            out.append("  none")
+        return out
+
+
+def summarize(connection: duckdb.DuckDBPyConnection, files: list[InputFile]) -> BuildSummary:
+    file_summaries = []
+    for input_file in files:
+        loaded = connection.execute(
+            f"select count(*) from ({_ACCEPTED_LINES[input_file.name]})"
+        ).fetchone()[0]
+        # Reasons quote the offending value; group them by their wording alone.
+        reasons = connection.execute(
+            """
+            select regexp_replace(reason, '''[^'']*''', '''…''', 'g') as kind, count(*) as n
+            from marts.rejected_rows
+            where source_file = ?
+            group by kind
+            order by n desc, kind
+            """,
+            [input_file.name],
+        ).fetchall()
+        file_summaries.append(
+            FileSummary(input_file.name, loaded, sum(n for _, n in reasons), reasons[:3])
+        )
+    top_pairs = connection.execute(
+        """
+        select investor_group_id, investee_group_id, invested_usd_m::double,
+               pledged_back_usd_m::double, reciprocal_ratio
+        from marts.reciprocal_spend
+        where pledged_back_usd_m > 0
+        order by pledged_back_usd_m desc, invested_usd_m desc
+        limit 5
+        """
+    ).fetchall()
+    top_loops = connection.execute(
+        """
+        select path, hop_count, bottleneck_usd_m::double
+        from marts.circular_loops
+        order by bottleneck_usd_m desc, hop_count desc, path
+        limit 5
+        """
+    ).fetchall()
+    return BuildSummary(file_summaries, top_pairs, top_loops)

@@ -1,0 +1,81 @@
+-- Every company row, judged, and rolled up to its group (ultimate parent) over any depth.
+-- A company is accepted only when its own row is sound, its id is the first of its kind,
+-- and its parent chain reaches a top-level company through accepted companies.
+
+with
+
+companies as (
+    select * from {{ ref('stg_csv__companies') }}
+),
+
+first_line_per_id as (
+    select
+        company_key,
+        min(source_line) as first_line
+    from companies
+    where row_reason is null
+    group by company_key
+),
+
+candidates as (
+    select companies.*
+    from companies
+    inner join first_line_per_id
+        on companies.company_key = first_line_per_id.company_key
+        and companies.source_line = first_line_per_id.first_line
+),
+
+rolled_up as (
+    with recursive walk (company_key, parent_company_id, group_id, depth) as (
+        select
+            company_key,
+            cast(null as varchar),
+            company_id,
+            0
+        from candidates
+        where parent_key is null
+        union all
+        select
+            child.company_key,
+            parent.company_id,
+            walk.group_id,
+            walk.depth + 1
+        from walk
+        inner join candidates as parent on walk.company_key = parent.company_key
+        inner join candidates as child on child.parent_key = walk.company_key
+        where walk.depth < 1000
+    )
+    select * from walk
+),
+
+judged as (
+    select
+        companies.source_file,
+        companies.source_line,
+        companies.record,
+        companies.company_id,
+        companies.name,
+        rolled_up.parent_company_id as parent_id,
+        rolled_up.group_id,
+        rolled_up.depth,
+        companies.kind,
+        companies.country,
+        {{ first_reason([
+            'companies.row_reason',
+            "case when companies.source_line <> first_line_per_id.first_line then 'duplicate company_id ''' || companies.company_id || ''' (first on line ' || first_line_per_id.first_line || '): give each company one row' end",
+            "case when rolled_up.company_key is null and companies.parent_key not in (select company_key from candidates) then 'parent_id ''' || companies.parent_id || ''' names no company: add that company or blank parent_id' end",
+            "case when rolled_up.company_key is null then 'parent_id ''' || companies.parent_id || ''' does not lead to a top-level company: the parent chain loops or passes a rejected company' end",
+        ]) }} as rejection_reason
+    from companies
+    left join first_line_per_id
+        on companies.company_key = first_line_per_id.company_key
+    left join rolled_up
+        on companies.company_key = rolled_up.company_key
+        and companies.source_line in (select source_line from candidates)
+),
+
+final as (
+    select * from judged
+)
+
+select * from final

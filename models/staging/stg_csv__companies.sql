@@ -1,0 +1,35 @@
+{%- set columns = ['company_id', 'name', 'parent_id', 'kind', 'country'] -%}
+
+with
+
+{{ csv_rows_ctes(source('csv', 'companies'), columns) }},
+
+judged as (
+    select
+        *,
+        {{ first_reason([
+            'split_error',
+            missing_fields_reason(['company_id', 'name', 'kind']),
+            "case when kind not in ('hyperscaler', 'chipmaker', 'ai_lab', 'neocloud', 'investor', 'other') then 'unknown kind ''' || kind || ''': use hyperscaler, chipmaker, ai_lab, neocloud, investor or other' end",
+            "case when not regexp_full_match(country, '[A-Z]{2}') then 'country ''' || country || ''' is not an ISO 3166 alpha-2 code like US: fix it or leave it blank' end",
+        ]) }} as row_reason
+    from csv_rows
+),
+
+final as (
+    select
+        'companies.csv' as source_file,
+        source_line,
+        record,
+        company_id,
+        lower(company_id) as company_key,
+        name,
+        parent_id,
+        lower(parent_id) as parent_key,
+        kind,
+        country,
+        row_reason
+    from judged
+)
+
+select * from final

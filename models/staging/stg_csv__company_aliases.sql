@@ -1,0 +1,27 @@
+{%- set columns = ['alias', 'company_id'] -%}
+
+with
+
+{{ csv_rows_ctes(source('csv', 'company_aliases'), columns) }},
+
+judged as (
+    select
+        *,
+        {{ first_reason(['split_error', missing_fields_reason(['alias', 'company_id'])]) }} as row_reason
+    from csv_rows
+),
+
+final as (
+    select
+        'company_aliases.csv' as source_file,
+        source_line,
+        record,
+        alias,
+        lower(alias) as alias_key,
+        company_id,
+        lower(company_id) as company_key,
+        row_reason
+    from judged
+)
+
+select * from final

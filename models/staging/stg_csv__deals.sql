@@ -1,0 +1,67 @@
+{%- set columns = [
+    'deal_id', 'announced_date', 'investor', 'investee', 'amount_millions', 'currency',
+    'amount_qualifier', 'instrument', 'supersedes_deal_id', 'source_url', 'notes',
+] -%}
+
+with
+
+{{ csv_rows_ctes(source('csv', 'deals'), columns) }},
+
+typed as (
+    select
+        source_line,
+        record,
+        split_error,
+        deal_id,
+        announced_date as announced_date_text,
+        {{ parse_iso_date('announced_date') }} as announced_date,
+        investor,
+        investee,
+        amount_millions as amount_text,
+        {{ parse_decimal('amount_millions') }} as amount_millions,
+        currency,
+        amount_qualifier,
+        instrument,
+        supersedes_deal_id,
+        source_url,
+        notes
+    from csv_rows
+),
+
+judged as (
+    select
+        *,
+        coalesce(split_error, {{ date_reason('announced_date_text', 'announced_date') }}) as unreadable_reason,
+        {{ first_reason(
+            [missing_fields_reason(['deal_id', 'investor', 'investee', 'currency', 'amount_qualifier', 'instrument', 'source_url'])]
+            + amount_reasons('amount_text', 'amount_millions', 'amount_qualifier')
+            + [
+                "case when instrument not in ('equity', 'convertible_note', 'warrant', 'credits', 'debt', 'other') then 'unknown instrument ''' || instrument || ''': use equity, convertible_note, warrant, credits, debt or other' end",
+                currency_reason('currency'),
+            ]
+        ) }} as row_reason
+    from typed
+),
+
+final as (
+    select
+        'deals.csv' as source_file,
+        source_line,
+        record,
+        deal_id,
+        announced_date,
+        investor as investor_name,
+        investee as investee_name,
+        amount_millions,
+        currency,
+        amount_qualifier,
+        instrument,
+        supersedes_deal_id,
+        source_url,
+        notes,
+        unreadable_reason,
+        row_reason
+    from judged
+)
+
+select * from final

@@ -1,0 +1,45 @@
+{%- set columns = ['currency', 'rate_date', 'usd_per_unit'] -%}
+
+with
+
+{{ csv_rows_ctes(source('csv', 'fx_rates'), columns) }},
+
+typed as (
+    select
+        source_line,
+        record,
+        split_error,
+        currency,
+        rate_date as rate_date_text,
+        {{ parse_iso_date('rate_date') }} as rate_date,
+        usd_per_unit as usd_per_unit_text,
+        {{ parse_decimal('usd_per_unit', 10) }} as usd_per_unit
+    from csv_rows
+),
+
+judged as (
+    select
+        *,
+        coalesce(split_error, {{ date_reason('rate_date_text', 'rate_date') }}) as unreadable_reason,
+        {{ first_reason([
+            missing_fields_reason(['currency', 'usd_per_unit']),
+            currency_reason('currency'),
+            "case when usd_per_unit is null or usd_per_unit <= 0 then 'usd_per_unit ''' || usd_per_unit_text || ''' is not a positive number: write the US dollars one unit buys, like 1.0850' end",
+        ]) }} as row_reason
+    from typed
+),
+
+final as (
+    select
+        'fx_rates.csv' as source_file,
+        source_line,
+        record,
+        currency,
+        rate_date,
+        usd_per_unit,
+        unreadable_reason,
+        row_reason
+    from judged
+)
+
+select * from final

@@ -1,0 +1,71 @@
+{%- set columns = [
+    'pledge_id', 'announced_date', 'pledger', 'recipient', 'amount_millions', 'currency',
+    'amount_qualifier', 'period_years', 'category', 'supersedes_pledge_id', 'source_url', 'notes',
+] -%}
+
+with
+
+{{ csv_rows_ctes(source('csv', 'pledges'), columns) }},
+
+typed as (
+    select
+        source_line,
+        record,
+        split_error,
+        pledge_id,
+        announced_date as announced_date_text,
+        {{ parse_iso_date('announced_date') }} as announced_date,
+        pledger,
+        recipient,
+        amount_millions as amount_text,
+        {{ parse_decimal('amount_millions') }} as amount_millions,
+        currency,
+        amount_qualifier,
+        period_years as period_years_text,
+        {{ parse_decimal('period_years') }} as period_years,
+        category,
+        supersedes_pledge_id,
+        source_url,
+        notes
+    from csv_rows
+),
+
+judged as (
+    select
+        *,
+        coalesce(split_error, {{ date_reason('announced_date_text', 'announced_date') }}) as unreadable_reason,
+        {{ first_reason(
+            [missing_fields_reason(['pledge_id', 'pledger', 'recipient', 'currency', 'amount_qualifier', 'category', 'source_url'])]
+            + amount_reasons('amount_text', 'amount_millions', 'amount_qualifier')
+            + [
+                "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years: write e.g. 5, or leave it blank when unknown' end",
+                "case when category not in ('cloud_compute', 'chips', 'datacenter', 'power', 'other') then 'unknown category ''' || category || ''': use cloud_compute, chips, datacenter, power or other' end",
+                currency_reason('currency'),
+            ]
+        ) }} as row_reason
+    from typed
+),
+
+final as (
+    select
+        'pledges.csv' as source_file,
+        source_line,
+        record,
+        pledge_id,
+        announced_date,
+        pledger as pledger_name,
+        recipient as recipient_name,
+        amount_millions,
+        currency,
+        amount_qualifier,
+        period_years,
+        category,
+        supersedes_pledge_id,
+        source_url,
+        notes,
+        unreadable_reason,
+        row_reason
+    from judged
+)
+
+select * from final
