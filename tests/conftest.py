@@ -1,0 +1,74 @@
+"""Shared helpers: write a small data directory, build it for real (dbt on DuckDB), and
+query the published warehouse."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from circularity.pipeline import BuildConfig, BuildResult, build
+
+HEADERS = {
+    "companies.csv": "company_id,name,parent_id,kind,country",
+    "company_aliases.csv": "alias,company_id",
+    "deals.csv": (
+        "deal_id,announced_date,investor,investee,amount_millions,currency,amount_qualifier,"
+        "instrument,supersedes_deal_id,source_url,notes"
+    ),
+    "pledges.csv": (
+        "pledge_id,announced_date,pledger,recipient,amount_millions,currency,amount_qualifier,"
+        "period_years,category,supersedes_pledge_id,source_url,notes"
+    ),
+    "fx_rates.csv": "currency,rate_date,usd_per_unit",
+}
+
+# A small world most fixtures start from: two groups with a child company each.
+BASE_COMPANIES = """\
+amazon,Amazon,,hyperscaler,US
+aws,Amazon Web Services,amazon,hyperscaler,US
+anthropic,Anthropic,,ai_lab,US
+google,Google,,hyperscaler,US
+google_cloud,Google Cloud,google,hyperscaler,US
+nvidia,Nvidia,,chipmaker,US
+openai,OpenAI,,ai_lab,US
+"""
+
+
+def write_data_dir(directory: Path, **files: str) -> Path:
+    """Write the five input files; keyword names are file stems (deals=..., fx_rates=...).
+    Values are the data lines (no header); a value starting with the header replaces the
+    whole file. Files not given get their header only (companies get BASE_COMPANIES)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    defaults = {"companies": BASE_COMPANIES}
+    for name, header in HEADERS.items():
+        stem = name.removesuffix(".csv")
+        body = textwrap.dedent(files.get(stem, defaults.get(stem, "")))
+        text = body if body.startswith(header.split(",")[0] + ",") else f"{header}\n{body}"
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql, parameters or []).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def build_data(tmp_path: Path) -> Callable[..., tuple[BuildResult, Path]]:
+    """Build a data directory written from keyword files; returns (result, warehouse)."""
+
+    def run(as_of: date | None = None, **files: str) -> tuple[BuildResult, Path]:
+        data_dir = write_data_dir(tmp_path / "data", **files)
+        warehouse = tmp_path / "warehouse" / "circularity.duckdb"
+        result = build(BuildConfig(data_dir, warehouse, as_of))
+        return result, warehouse
+
+    return run

@@ -1,0 +1,6 @@
+{#- Amounts are never negative (null is allowed: an undisclosed amount). -#}
+{% test non_negative(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < 0
+{% endtest %}
