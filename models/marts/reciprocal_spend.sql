@@ -25,6 +25,7 @@ final as (
         investment_totals.investor_group_id,
         investment_totals.investee_group_id,
         investment_totals.invested_usd_m,
+        investment_totals.invested_firm_usd_m,
         coalesce(pledge_totals.pledged_usd_m, 0)::decimal(38, 2) as pledged_back_usd_m,
         coalesce(pledge_totals.pledged_firm_usd_m, 0)::decimal(38, 2) as pledged_back_firm_usd_m,
         coalesce(pledge_totals.pledged_usd_m, 0) / nullif(investment_totals.invested_usd_m, 0)

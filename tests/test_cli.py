@@ -1,0 +1,104 @@
+"""The `circularity build` command as a user runs it: exit codes, the summary, and readable
+errors (never a traceback) naming the file, the column or the path to fix."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_data_dir
+
+CLI = str(Path(sys.executable).with_name("circularity"))
+DEALS = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
+PLEDGES = "p1,2024-02-01,Anthropic,AWS,300,USD,exact,,cloud_compute,,https://example.com/p1,\n"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_build_prints_progress_and_summary(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS, pledges=PLEDGES)
+    warehouse = tmp_path / "wh" / "w.duckdb"
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert "running dbt build" in out
+    assert "deals.csv" in out and "1 / 0" in out
+    assert "amazon -> anthropic: 100.00 -> 300.00 (ratio 3.00)" in out
+    assert "amazon > anthropic > amazon" in out
+    assert warehouse.exists()
+
+
+def test_missing_data_dir_is_a_readable_error(tmp_path: Path) -> None:
+    completed = run_cli("build", "--data-dir", str(tmp_path / "nope"),
+                        "--warehouse", str(tmp_path / "w.duckdb"))
+    assert completed.returncode == 2
+    assert "does not exist" in completed.stderr and str(tmp_path / "nope") in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    (data / "fx_rates.csv").unlink()
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert completed.returncode == 2
+    assert "fx_rates.csv: missing input file" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_renamed_column_names_file_and_column_and_publishes_nothing(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    deals = data / "deals.csv"
+    deals.write_text(deals.read_text().replace("amount_millions", "amount_usd", 1))
+    warehouse = tmp_path / "w.duckdb"
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 2
+    assert "deals.csv, line 1: missing column 'amount_millions'" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not warehouse.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_warehouse_is_a_readable_error(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(locked / "w.duckdb"))
+    assert completed.returncode == 2
+    assert "cannot write the warehouse" in completed.stderr
+
+
+def test_warehouse_under_a_file_is_a_readable_error(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(blocker / "w.duckdb"))
+    assert completed.returncode == 2
+    assert "cannot write the warehouse" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path: Path) -> None:
+    completed = run_cli("build", "--as-of", "2024-13-01")
+    assert completed.returncode == 2
+    assert "is not a date" in completed.stderr
+
+
+def test_failed_validation_exits_non_zero_and_names_the_check(tmp_path: Path) -> None:
+    data = write_data_dir(
+        tmp_path / "data",
+        deals="d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
+        "d2,2024-01-01,amazon,nobody,100,USD,exact,equity,,https://example.com/d2,\n"
+        "d3,2024-01-01,amazon,nobody,100,USD,exact,equity,,https://example.com/d3,\n",
+    )
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert completed.returncode == 1
+    expected = "deals.csv: at most 50% of rows rejected failed: 2 of 3 rows rejected"
+    assert expected in completed.stderr
+    assert not (tmp_path / "w.duckdb").exists()
