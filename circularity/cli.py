@@ -7,10 +7,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from circularity.checks import DEFAULT_MAX_REJECTED_SHARE
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
+from circularity.validation import DEFAULT_MAX_REJECTED_SHARE
 
 
 def _iso_date(text: str) -> date:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"the failed build is kept for inspection at {result.failed_build}",
                   file=sys.stderr)
         return 1
-    assert result.summary is not None
+    assert result.summary is not None and result.validation is not None
     for line in result.summary.lines():
         print(line)
     print(f"published {config.warehouse} in {result.seconds['total']:.1f} s")

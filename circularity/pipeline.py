@@ -1,20 +1,26 @@
-"""The one build pipeline behind both front doors (the `circularity` CLI and Dagster):
-check inputs, dbt build into a fresh file, validate, publish atomically."""
+"""The one build pipeline behind both front doors, the `circularity` CLI and Dagster:
+prepare (check inputs, open a workspace), dbt build into the workspace's new file,
+validate with Great Expectations, publish atomically. Dagster runs the same steps as
+separate ops (dbt through dagster-dbt); neither front door holds logic of its own."""
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from circularity import checks, publish
-from circularity.dbt_runner import PROJECT_DIR, DbtFailure, dbt_build
-from circularity.inputs import InputFile, check_data_dir
+from circularity import publish, validation
+from circularity.dbt_runner import PROJECT_DIR, dbt_build
+from circularity.inputs import check_data_dir
 from circularity.summary import BuildSummary, summarize
+from circularity.validation import ValidationReport
+from circularity.workspace import Workspace
 
 DEFAULT_DATA_DIR = PROJECT_DIR / "seeds"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "circularity.duckdb"
@@ -25,7 +31,7 @@ class BuildConfig:
     data_dir: Path = DEFAULT_DATA_DIR
     warehouse: Path = DEFAULT_WAREHOUSE
     as_of: date | None = None
-    max_rejected_share: float = checks.DEFAULT_MAX_REJECTED_SHARE
+    max_rejected_share: float = validation.DEFAULT_MAX_REJECTED_SHARE
 
     def resolved(self) -> BuildConfig:
         """Absolute paths: dbt and DuckDB resolve relative ones against other folders."""
@@ -42,6 +48,7 @@ class BuildResult:
     published: bool
     failures: list[str] = field(default_factory=list)
     summary: BuildSummary | None = None
+    validation: ValidationReport | None = None
     failed_build: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -49,68 +56,129 @@ class BuildResult:
 Progress = Callable[[str], None]
 
 
+def prepare(config: BuildConfig, run_id: str) -> Workspace:
+    """Check the inputs (InputError names the file and column to fix), open the build's
+    workspace and record the independent line counts for validation."""
+    config = config.resolved()
+    files = check_data_dir(config.data_dir)
+    workspace = Workspace(config.warehouse, run_id)
+    publish.open_workspace(workspace)
+    workspace.write(
+        "inputs",
+        {
+            "run_id": run_id,
+            "started_at": datetime.now(UTC).isoformat(),
+            "data_dir": str(config.data_dir),
+            "as_of": config.as_of.isoformat() if config.as_of else None,
+            "data_lines": {f.name: f.data_lines for f in files},
+        },
+    )
+    return workspace
+
+
+def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
+    """Run the Great Expectations suites on the build; record and return the outcomes."""
+    inputs = workspace.read("inputs")
+    report = validation.validate(
+        workspace.database,
+        workspace.run_id,
+        data_lines=inputs["data_lines"],
+        missing_columns={},  # a missing column stops the build in prepare()
+        as_of=inputs["as_of"],
+        data_docs_dir=workspace.data_docs,
+        max_rejected_share=config.max_rejected_share,
+    )
+    report.save(workspace.folder / "validation.json")
+    return report
+
+
+def publish_build(workspace: Workspace, report: ValidationReport) -> None:
+    """Write the audit records of a validated build and publish it atomically."""
+    if not report.success:
+        raise publish.WarehouseError("refusing to publish a build that failed validation")
+    inputs = workspace.read("inputs")
+    connection = duckdb.connect(str(workspace.database), read_only=True)
+    try:
+        rejected = connection.execute("select count(*) from marts.rejected_rows").fetchone()[0]
+    finally:
+        connection.close()
+    lines = inputs["data_lines"]
+    build_run = {
+        "run_id": workspace.run_id,
+        "started_at": inputs["started_at"],
+        "finished_at": datetime.now(UTC).isoformat(),
+        "data_dir": inputs["data_dir"],
+        "as_of": inputs["as_of"],
+        **{f"{name.removesuffix('.csv')}_rows": count for name, count in lines.items()},
+        "rejected_rows": rejected,
+    }
+    rows = [
+        (report.run_id, report.validated_at, o.suite, o.expectation, o.column_name, o.success,
+         o.observed)
+        for o in report.outcomes
+    ]
+    publish.write_audit(workspace, build_run, rows)
+    publish.publish(workspace)
+
+
 def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResult:
-    """Build, validate and, only if everything passes, publish. Raises InputError or
-    WarehouseError for problems the user must fix first; returns failed checks otherwise."""
+    """The whole pipeline in this process. Raises InputError or WarehouseError for problems
+    the user must fix first; returns the failed checks otherwise."""
     config = config.resolved()
     timings: dict[str, float] = {}
-    started = time.perf_counter()
+    clock = time.perf_counter()
 
     progress(f"checking inputs in {config.data_dir}")
-    files = check_data_dir(config.data_dir)
-    progress("  " + ", ".join(f"{f.name}: {f.data_lines:,} rows" for f in files))
-    timings["inputs"] = time.perf_counter() - started
+    workspace = prepare(config, run_id=f"cli-{uuid.uuid4().hex[:12]}")
+    counts = workspace.read("inputs")["data_lines"]
+    progress("  " + ", ".join(f"{name}: {n:,} rows" for name, n in counts.items()))
+    timings["inputs"] = time.perf_counter() - clock
 
-    build_path = publish.new_build_path(config.warehouse)
+    # Great Expectations takes seconds to import: let it load while dbt works.
+    preload = threading.Thread(target=validation.preload, daemon=True)
+    preload.start()
+
     step = time.perf_counter()
     progress("running dbt build (staging -> intermediate -> marts, with dbt tests)")
-    dbt_failures = dbt_build(build_path, config.data_dir, config.as_of)
+    failures = dbt_build(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
     timings["dbt"] = time.perf_counter() - step
-    if dbt_failures:
-        return _failed(build_path, config, [_describe(f) for f in dbt_failures], timings)
+    if failures:
+        described = [f"dbt {f.node}: {f.status}: {' '.join(f.message.split())}" for f in failures]
+        return _failed(workspace, described, timings)
 
     step = time.perf_counter()
-    progress("validating the build")
-    failures, summary = validate(build_path, files, config)
+    progress("validating with Great Expectations")
+    preload.join()
+    report = validate(workspace, config)
     timings["validate"] = time.perf_counter() - step
-    if failures:
-        return _failed(build_path, config, failures, timings)
+    progress(
+        f"  {len(report.outcomes)} expectations in {len(report.suites())} suites, "
+        f"{len(report.failures())} failed; data docs: {workspace.data_docs / 'index.html'}"
+    )
+    if not report.success:
+        return _failed(workspace, [f.describe() for f in report.failures()], timings, report)
+
+    connection = duckdb.connect(str(workspace.database), read_only=True)
+    try:
+        summary = summarize(connection)
+    finally:
+        connection.close()
 
     step = time.perf_counter()
     progress(f"publishing {config.warehouse}")
-    publish.publish(build_path, config.warehouse)
+    publish_build(workspace, report)
     timings["publish"] = time.perf_counter() - step
-    timings["total"] = time.perf_counter() - started
-    return BuildResult(True, summary=summary, seconds=timings)
-
-
-def validate(
-    build_path: Path, files: list[InputFile], config: BuildConfig
-) -> tuple[list[str], BuildSummary]:
-    connection = duckdb.connect(str(build_path), read_only=True)
-    try:
-        results = checks.line_accounting(connection, files, config.as_of)
-        results += checks.rejected_share(connection, files, config.max_rejected_share)
-        summary = summarize(connection, files)
-    finally:
-        connection.close()
-    failures = [
-        f"{result.file}: {result.check} failed: {result.observed}"
-        for result in results
-        if not result.success
-    ]
-    return failures, summary
+    timings["total"] = time.perf_counter() - clock
+    return BuildResult(True, summary=summary, validation=report, seconds=timings)
 
 
 def _failed(
-    build_path: Path, config: BuildConfig, failures: list[str], timings: dict[str, float]
+    workspace: Workspace,
+    failures: list[str],
+    timings: dict[str, float],
+    report: ValidationReport | None = None,
 ) -> BuildResult:
-    kept = publish.keep_failed(build_path, config.warehouse) if build_path.exists() else None
-    if kept is None:
-        publish.discard(build_path)
-    return BuildResult(False, failures=failures, failed_build=kept, seconds=timings)
-
-
-def _describe(failure: DbtFailure) -> str:
-    message = " ".join(failure.message.split())
-    return f"dbt {failure.node}: {failure.status}: {message}"
+    kept = publish.keep_failed(workspace)
+    return BuildResult(
+        False, failures=failures, validation=report, failed_build=kept, seconds=timings
+    )

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from circularity.checks import _ACCEPTED_LINES  # one definition of where rows land
-from circularity.inputs import InputFile
+from circularity.validation import ACCEPTED_ROWS
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,10 @@ class BuildSummary:
         return out
 
 
-def summarize(connection: duckdb.DuckDBPyConnection, files: list[InputFile]) -> BuildSummary:
+def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
     file_summaries = []
-    for input_file in files:
-        loaded = connection.execute(
-            f"select count(*) from ({_ACCEPTED_LINES[input_file.name]})"
-        ).fetchone()[0]
+    for name, (accepted_from, _key) in ACCEPTED_ROWS.items():
+        loaded = connection.execute(f"select count(*) from {accepted_from}").fetchone()[0]
         # Reasons quote the offending value; group them by their wording alone.
         reasons = connection.execute(
             """
@@ -60,10 +57,10 @@ def summarize(connection: duckdb.DuckDBPyConnection, files: list[InputFile]) -> 
             group by kind
             order by n desc, kind
             """,
-            [input_file.name],
+            [name],
         ).fetchall()
         file_summaries.append(
-            FileSummary(input_file.name, loaded, sum(n for _, n in reasons), reasons[:3])
+            FileSummary(name, loaded, sum(n for _, n in reasons), reasons[:3])
         )
     top_pairs = connection.execute(
         """

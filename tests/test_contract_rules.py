@@ -74,8 +74,7 @@ def totals_of(wh: Path) -> dict[tuple[str, str], tuple]:
         " from marts.investment_totals",
     )
     return {
-        (r[0], r[1]): (money(r[2]), money(r[3]), r[4], r[5], _day(r[6]), _day(r[7]))
-        for r in rows
+        (r[0], r[1]): (money(r[2]), money(r[3]), r[4], r[5], _day(r[6]), _day(r[7])) for r in rows
     }
 
 
@@ -108,9 +107,7 @@ def loops_of(wh: Path) -> list[tuple[str, int, float]]:
 
 def rejected_of(wh: Path) -> dict[tuple[str, int], tuple[str, str]]:
     """(source_file, source_line) -> (record, reason); asserts no (file, line) twice."""
-    rows = query(
-        wh, "select source_file, source_line, record, reason from marts.rejected_rows"
-    )
+    rows = query(wh, "select source_file, source_line, record, reason from marts.rejected_rows")
     keys = [(r[0], int(r[1])) for r in rows]
     assert len(keys) == len(set(keys)), f"a (file, line) is rejected twice: {sorted(keys)}"
     return {(r[0], int(r[1])): (r[2], r[3]) for r in rows}
@@ -129,8 +126,19 @@ def deal(
     notes: str = "",
 ) -> str:
     return ",".join(
-        [deal_id, day, investor, investee, amount, currency, qualifier, instrument,
-         supersedes, URL, notes]
+        [
+            deal_id,
+            day,
+            investor,
+            investee,
+            amount,
+            currency,
+            qualifier,
+            instrument,
+            supersedes,
+            URL,
+            notes,
+        ]
     )
 
 
@@ -148,8 +156,20 @@ def pledge(
     notes: str = "",
 ) -> str:
     return ",".join(
-        [pledge_id, day, pledger, recipient, amount, currency, qualifier, period, category,
-         supersedes, URL, notes]
+        [
+            pledge_id,
+            day,
+            pledger,
+            recipient,
+            amount,
+            currency,
+            qualifier,
+            period,
+            category,
+            supersedes,
+            URL,
+            notes,
+        ]
     )
 
 
@@ -431,12 +451,23 @@ def qualifiers_wh(tmp_path_factory):
 def test_qualifiers_in_fact_tables(qualifiers_wh):
     deals = deals_of(qualifiers_wh)
     assert {k: v[4] for k, v in deals.items()} == {
-        "e": 100.0, "a": 50.0, "u": 30.0, "l": 20.0, "n": None, "gn": None, "nv": 25.0,
+        "e": 100.0,
+        "a": 50.0,
+        "u": 30.0,
+        "l": 20.0,
+        "n": None,
+        "gn": None,
+        "nv": 25.0,
     }
     rows = query(qualifiers_wh, "select deal_id, amount_qualifier from marts.fct_investments")
     assert dict(rows) == {
-        "e": "exact", "a": "approx", "u": "up_to", "l": "at_least", "n": "undisclosed",
-        "gn": "undisclosed", "nv": "exact",
+        "e": "exact",
+        "a": "approx",
+        "u": "up_to",
+        "l": "at_least",
+        "n": "undisclosed",
+        "gn": "undisclosed",
+        "nv": "exact",
     }
     assert pledges_of(qualifiers_wh)["pn"][4] is None
     assert rejected_of(qualifiers_wh) == {}
@@ -618,10 +649,18 @@ def test_full_build_of_the_as_of_data(asof_full_wh):
     assert set(pledges_of(asof_full_wh)) == {"p1", "p2", "p4", "p5"}
     assert set(rejected_of(asof_full_wh)) == ASOF_ALWAYS_REJECTED | {("deals.csv", 4)}
     assert totals_of(asof_full_wh)[("amazon", "anthropic")] == (
-        240.0, 240.0, 6, 0, "2024-01-01", "2024-12-01",
+        240.0,
+        240.0,
+        6,
+        0,
+        "2024-01-01",
+        "2024-12-01",
     )
     assert reciprocal_of(asof_full_wh)[("amazon", "anthropic")] == (
-        240.0, 320.0, 320.0, round(320 / 240, 9),
+        240.0,
+        320.0,
+        320.0,
+        round(320 / 240, 9),
     )
 
 
@@ -685,6 +724,8 @@ BAD_DEALS = [  # (case, line text, keywords one of which the reason contains)
     ),
     ("too many fields", deal("r19", D, "amazon", "anthropic", "5") + ",extra", FIELDS),
     ("too few fields", "r20,2024-02-03,amazon,anthropic,5", FIELDS),
+    # a quoted comma keeps the field count right, but "1,000" is not a number
+    ("quoted amount 1,000", deal("r21", D, "amazon", "anthropic", '"1,000"'), ("number",)),
 ]
 GOOD_PLEDGES = [
     pledge(f"pg{i}", f"2024-03-0{i}", "anthropic", "aws", "10") for i in range(1, 9)
@@ -767,8 +808,17 @@ def test_first_duplicate_and_quoted_comma_are_accepted(rejections_wh):
 LOOP_COMPANIES = BASE_COMPANIES + "".join(
     f"{c},{c.title()},,other,US\n"
     for c in [
-        "oracle", "microsoft", "coreweave", "softbank", "meta", "xai", "x_ai",
-        "cohere", "databricks", "groq", "mistral",
+        "oracle",
+        "microsoft",
+        "coreweave",
+        "softbank",
+        "meta",
+        "xai",
+        "x_ai",
+        "cohere",
+        "databricks",
+        "groq",
+        "mistral",
     ]
 )
 LOOP_DEALS = [
@@ -822,3 +872,132 @@ def test_loops(loops_wh):
     ]
     ids = query(loops_wh, "select loop_id from marts.circular_loops")
     assert len({r[0] for r in ids}) == len(ids) == 4
+
+
+# --------------------------------------------------------------------------------------
+# 3. supersession (continued): a chain of revisions, and an id from another file
+# --------------------------------------------------------------------------------------
+
+CHAIN_DEALS = [
+    deal("c1", "2024-01-01", "amazon", "anthropic", "100"),  # line 2
+    deal("c2", "2024-02-01", "amazon", "anthropic", "120", supersedes="c1"),  # line 3
+    deal("c3", "2024-03-01", "amazon", "anthropic", "130", supersedes="c2"),  # line 4
+    deal("c4", "2024-01-05", "google", "anthropic", "10"),  # line 5
+    # line 6: pz1 is a pledge id, not a row of deals.csv -> rejected
+    deal("c5", "2024-01-06", "google", "anthropic", "11", supersedes="pz1"),
+    deal("c6", "2024-01-07", "google", "anthropic", "12"),  # line 7
+]
+CHAIN_PLEDGES = [
+    pledge("pz1", "2024-01-01", "anthropic", "aws", "40"),
+    pledge("pz2", "2024-02-10", "anthropic", "aws", "50", supersedes="pz1"),
+]
+
+
+def _chain_build(tmp_path_factory, name, as_of):
+    return _build(
+        tmp_path_factory,
+        name,
+        as_of=as_of,
+        deals=_lines(CHAIN_DEALS),
+        pledges=_lines(CHAIN_PLEDGES),
+    )
+
+
+@pytest.fixture(scope="module")
+def chain_wh(tmp_path_factory):
+    return _chain_build(tmp_path_factory, "chain", None)
+
+
+@pytest.fixture(scope="module")
+def chain_asof_wh(tmp_path_factory):
+    return _chain_build(tmp_path_factory, "chain_asof", date(2024, 2, 15))
+
+
+def test_supersession_chain(chain_wh):
+    assert {k: v[5] for k, v in deals_of(chain_wh).items()} == {
+        "c1": True,
+        "c2": True,
+        "c3": False,
+        "c4": False,
+        "c6": False,
+    }
+    assert set(rejected_of(chain_wh)) == {("deals.csv", 6)}
+    assert totals_of(chain_wh) == {
+        ("amazon", "anthropic"): (130.0, 130.0, 1, 0, "2024-03-01", "2024-03-01"),
+        ("google", "anthropic"): (22.0, 22.0, 2, 0, "2024-01-05", "2024-01-07"),
+    }
+    assert reciprocal_of(chain_wh)[("amazon", "anthropic")] == (
+        130.0,
+        50.0,
+        50.0,
+        round(50 / 130, 9),
+    )
+
+
+def test_supersession_chain_as_of_between_revisions(chain_asof_wh):
+    # c3 (2024-03-01) is not in the build, so c2 counts again and supersedes c1
+    assert {k: v[5] for k, v in deals_of(chain_asof_wh).items()} == {
+        "c1": True,
+        "c2": False,
+        "c4": False,
+        "c6": False,
+    }
+    assert {k: v[5] for k, v in pledges_of(chain_asof_wh).items()} == {
+        "pz1": True,
+        "pz2": False,
+    }
+    assert set(rejected_of(chain_asof_wh)) == {("deals.csv", 6)}
+    assert totals_of(chain_asof_wh)[("amazon", "anthropic")] == (
+        120.0,
+        120.0,
+        1,
+        0,
+        "2024-02-01",
+        "2024-02-01",
+    )
+    assert loops_of(chain_asof_wh) == [("amazon > anthropic > amazon", 2, 50.0)]
+
+
+# --------------------------------------------------------------------------------------
+# 10. loops (continued): each simple cycle reported exactly once
+# --------------------------------------------------------------------------------------
+
+# every simple cycle of a complete 3-group graph, plus a 4-cycle with a chord
+DENSE_COMPANIES = BASE_COMPANIES + "oracle,Oracle,,other,US\nxai,xAI,,ai_lab,US\n"
+DENSE_DEALS = [
+    deal("k1", "2024-01-01", "amazon", "anthropic", "10"),
+    deal("k2", "2024-01-01", "anthropic", "amazon", "20"),
+    deal("k3", "2024-01-01", "anthropic", "openai", "30"),
+    deal("k4", "2024-01-01", "openai", "anthropic", "40"),
+    deal("k5", "2024-01-01", "amazon", "openai", "20"),  # + pledge aws -> openai 30 = 50
+    deal("k6", "2024-01-01", "openai", "aws", "60"),
+    deal("h1", "2024-01-01", "google_cloud", "nvidia", "5"),
+    deal("h2", "2024-01-01", "nvidia", "oracle", "6"),
+    deal("h3", "2024-01-01", "oracle", "xai", "7"),
+    deal("h4", "2024-01-01", "xai", "google", "8"),
+    deal("h5", "2024-01-01", "oracle", "google_cloud", "3"),  # chord
+]
+DENSE_PLEDGES = [pledge("kp", "2024-01-01", "aws", "openai", "30")]
+
+
+@pytest.fixture(scope="module")
+def dense_wh(tmp_path_factory):
+    return _build(
+        tmp_path_factory,
+        "dense",
+        companies=DENSE_COMPANIES,
+        deals=_lines(DENSE_DEALS),
+        pledges=_lines(DENSE_PLEDGES),
+    )
+
+
+def test_loops_each_reported_once_in_dense_graph(dense_wh):
+    assert loops_of(dense_wh) == [
+        ("amazon > anthropic > amazon", 2, 10.0),  # min(10, 20)
+        ("amazon > anthropic > openai > amazon", 3, 10.0),  # min(10, 30, 60)
+        ("amazon > openai > amazon", 2, 50.0),  # min(20 + 30, 60)
+        ("amazon > openai > anthropic > amazon", 3, 20.0),  # min(50, 40, 20)
+        ("anthropic > openai > anthropic", 2, 30.0),  # min(30, 40)
+        ("google > nvidia > oracle > google", 3, 3.0),  # min(5, 6, 3)
+        ("google > nvidia > oracle > xai > google", 4, 5.0),  # min(5, 6, 7, 8)
+    ]

@@ -1,0 +1,263 @@
+"""Great Expectations gates of a build.
+
+Each suite in `expectations/` is a GX Core 1.x suite in JSON; its `meta.batch_query` says
+which columns (and which per-row facts DuckDB can compute, like `is_between_groups`) to read
+from the build, so GX validates a small pandas batch rather than whole tables. GX 1.x has no
+DuckDB engine and its SQL route through duckdb-engine returns empty results, hence batches.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from circularity.dbt_runner import PROJECT_DIR
+
+SUITES_DIR = PROJECT_DIR / "expectations"
+DEFAULT_MAX_REJECTED_SHARE = 0.5
+
+# Where each input file's accepted rows land, and the key that must be unique among them.
+ACCEPTED_ROWS = {
+    "companies.csv": ("marts.dim_companies", "lower(company_id)"),
+    "company_aliases.csv": (
+        "(select * from intermediate.int_company_aliases_validated"
+        " where rejection_reason is null)",
+        "alias_key",
+    ),
+    "fx_rates.csv": (
+        "(select * from intermediate.int_fx_rates_validated where rejection_reason is null)",
+        "(currency, rate_date)",
+    ),
+    "deals.csv": ("marts.fct_investments", "deal_id"),
+    "pledges.csv": ("marts.fct_pledges", "pledge_id"),
+}
+_DATED = {
+    "fx_rates.csv": ("staging.stg_csv__fx_rates", "rate_date"),
+    "deals.csv": ("staging.stg_csv__deals", "announced_date"),
+    "pledges.csv": ("staging.stg_csv__pledges", "announced_date"),
+}
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    suite: str
+    expectation: str
+    column_name: str | None
+    success: bool
+    observed: str
+
+    def describe(self) -> str:
+        column = f" on {self.column_name}" if self.column_name else ""
+        return f"gx {self.suite}: {self.expectation}{column} failed: observed {self.observed}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    run_id: str
+    validated_at: str
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(outcome.success for outcome in self.outcomes)
+
+    def suites(self) -> list[str]:
+        return sorted({outcome.suite for outcome in self.outcomes})
+
+    def failures(self) -> list[ExpectationOutcome]:
+        return [outcome for outcome in self.outcomes if not outcome.success]
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> ValidationReport:
+        raw = json.loads(path.read_text())
+        outcomes = [ExpectationOutcome(**outcome) for outcome in raw.pop("outcomes")]
+        return cls(outcomes=outcomes, **raw)
+
+
+def suite_names() -> list[str]:
+    return sorted(path.stem for path in SUITES_DIR.glob("*.json"))
+
+
+def load_suite(name: str) -> dict[str, Any]:
+    return json.loads((SUITES_DIR / f"{name}.json").read_text())
+
+
+_gx_loaded = threading.Event()
+
+
+def preload() -> None:
+    """Import Great Expectations (about 3 s) in a background thread while dbt runs."""
+    import great_expectations  # noqa: F401
+    import great_expectations.expectations  # noqa: F401
+
+    _gx_loaded.set()
+
+
+def input_accounting_sql(
+    data_lines: dict[str, int], missing_columns: dict[str, int], as_of: str | None
+) -> str:
+    """One row per input file: its independently counted data lines and where they went."""
+    selects = []
+    for name, (accepted_from, key) in ACCEPTED_ROWS.items():
+        after_as_of = "0"
+        if as_of and name in _DATED:
+            table, column = _DATED[name]
+            after_as_of = (
+                f"(select count(*) from {table} where unreadable_reason is null"
+                f" and {column} > date '{as_of}')"
+            )
+        selects.append(
+            f"""
+            select
+                '{name}' as source_file,
+                {int(data_lines.get(name, 0))} as data_lines,
+                (select count(*) from {accepted_from}) as accepted_rows,
+                (select count(*) from marts.rejected_rows where source_file = '{name}')
+                    as rejected_rows,
+                {after_as_of} as after_as_of_rows,
+                (select count(*) from (
+                    select source_line from {accepted_from}
+                    intersect all
+                    select source_line from marts.rejected_rows where source_file = '{name}'
+                )) as lines_counted_twice,
+                {int(missing_columns.get(name, 0))} as missing_columns,
+                (select count(*) - count(distinct {key}) from {accepted_from})
+                    as duplicate_accepted_ids
+            """
+        )
+    return f"""
+        create or replace temp table input_accounting as
+        select
+            *,
+            coalesce(rejected_rows / nullif(accepted_rows + rejected_rows, 0), 0.0)
+                as rejected_share
+        from ({' union all '.join(selects)})
+    """
+
+
+def validate(
+    database: Path,
+    run_id: str,
+    data_lines: dict[str, int],
+    missing_columns: dict[str, int],
+    as_of: str | None,
+    data_docs_dir: Path,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+    suites: list[str] | None = None,
+) -> ValidationReport:
+    """Run every suite (or the named ones) on batches read from the build, write GX Data
+    Docs to `data_docs_dir` (failed runs included) and return every expectation's outcome."""
+    import great_expectations as gx
+
+    context = _context(data_docs_dir)
+    outcomes: list[ExpectationOutcome] = []
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        connection.execute(input_accounting_sql(data_lines, missing_columns, as_of))
+        for name in suites or suite_names():
+            spec = load_suite(name)
+            batch = connection.execute(spec["meta"]["batch_query"]).df()
+            suite = context.suites.add(
+                gx.ExpectationSuite(
+                    name=name, expectations=spec["expectations"], notes=spec.get("notes")
+                )
+            )
+            asset = context.data_sources.get("build").add_dataframe_asset(name=name)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=name,
+                    data=asset.add_batch_definition_whole_dataframe(name),
+                    suite=suite,
+                )
+            )
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(
+                    name=name,
+                    validation_definitions=[definition],
+                    # Failures name the rows they concern (file, id) beside the values.
+                    result_format={
+                        "result_format": "SUMMARY",
+                        "unexpected_index_column_names": spec["meta"].get("index_columns", []),
+                    },
+                )
+            )
+            result = checkpoint.run(
+                batch_parameters={"dataframe": batch},
+                expectation_parameters={"max_rejected_share": max_rejected_share},
+                run_id=gx.RunIdentifier(run_name=run_id),
+            )
+            outcomes.extend(_outcomes(name, result))
+    finally:
+        connection.close()
+    shutil.rmtree(data_docs_dir, ignore_errors=True)
+    context.build_data_docs()
+    return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
+
+
+def _context(data_docs_dir: Path) -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(
+        site_name="circularity",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    context.data_sources.add_pandas("build")
+    return context
+
+
+def _outcomes(suite: str, checkpoint_result: Any) -> list[ExpectationOutcome]:
+    outcomes = []
+    for validation in checkpoint_result.run_results.values():
+        for result in validation.results:
+            config = result.expectation_config
+            kwargs = config.kwargs
+            column = kwargs.get("column") or ", ".join(
+                str(kwargs[key]) for key in ("column_A", "column_B") if key in kwargs
+            ) or ", ".join(kwargs.get("column_list", []))
+            outcomes.append(
+                ExpectationOutcome(
+                    suite=suite,
+                    expectation=config.type,
+                    column_name=column or None,
+                    success=bool(result.success),
+                    observed=_observed(result),
+                )
+            )
+    return outcomes
+
+
+def _observed(result: Any) -> str:
+    details = result.result or {}
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        return "error: " + str(result.exception_info.get("exception_message"))
+    if "observed_value" in details:
+        return json.dumps(details["observed_value"], default=str)
+    summary = {
+        key: details[key] for key in ("element_count", "unexpected_count") if key in details
+    }
+    examples = details.get("partial_unexpected_index_list") or details.get(
+        "partial_unexpected_list"
+    )
+    if examples:
+        summary["unexpected_examples"] = examples[:5]
+    return json.dumps(summary, default=str)
