@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,18 +30,30 @@ class DbtFailure:
     message: str
 
 
-def dbt_env(database: Path, data_dir: Path, as_of: date | None) -> dict[str, str]:
-    """The environment that points the dbt profile and sources at one build's files. The
-    database is named relative to the build folder (dbt runs there), so that the profile
-    reads the same from build to build and dbt's partial parsing stays valid: it re-parses
-    the whole project, seconds of work, whenever the profile changes."""
+def dbt_variables(database: str, data_dir: Path, as_of: date | None) -> dict[str, str]:
+    """The environment variables that point the dbt profile and sources at one build."""
     return {
-        **os.environ,
-        "CIRCULARITY_DBT_DATABASE": database.name,
+        "CIRCULARITY_DBT_DATABASE": database,
         "CIRCULARITY_DATA_DIR": str(data_dir),
         "CIRCULARITY_AS_OF": as_of.isoformat() if as_of else "",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+
+
+@contextmanager
+def environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set variables in this process for the duration of a block (for dbt run by Dagster,
+    which passes its own environment on to dbt)."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def dbt_executable() -> str:
@@ -65,8 +79,12 @@ def dbt_build(
         "--exclude-resource-type", "unit_test",
         "--quiet",
     ]
+    # The database is named relative to the build folder, where dbt runs, so that the
+    # profile reads the same from build to build and dbt's partial parsing stays valid (it
+    # re-parses the whole project, seconds of work, whenever the profile changes).
+    variables = dbt_variables(database.name, data_dir, as_of)
     completed = subprocess.run(
-        command, env=dbt_env(database, data_dir, as_of), cwd=database.parent,
+        command, env={**os.environ, **variables}, cwd=database.parent,
         capture_output=True, text=True, check=False,
     )
     failures = _failures(target_path / "run_results.json")

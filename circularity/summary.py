@@ -81,3 +81,25 @@ def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
         """
     ).fetchall()
     return BuildSummary(file_summaries, top_pairs, top_loops)
+
+
+def row_count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return connection.execute(f"select count(*) from {relation}").fetchone()[0]
+
+
+def markdown_preview(connection: duckdb.DuckDBPyConnection, relation: str, limit: int = 10) -> str:
+    """The first rows of a table as a Markdown table, for asset pages in the Dagster UI."""
+    cursor = connection.execute(f"select * from {relation} limit {int(limit)}")
+    columns = [description[0] for description in cursor.description]
+    rows = cursor.fetchall()
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")[:80]
+
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+        *("| " + " | ".join(cell(value) for value in row) + " |" for row in rows),
+    ]
+    return "\n".join(lines)

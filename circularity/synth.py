@@ -3,9 +3,11 @@ N flows (about half deals, half pledges) between companies in G groups, and a kn
 of bad rows spread over every rejection reason of the contract.
 
 Everything is drawn from one `random.Random(seed)`, so the same arguments give the same
-bytes. Rows are built column by column in chunks (bulk `choices` over precomputed pools of
-dates, company names and amount fields) and written in large batches: no value contains a
-comma, quote or newline, so lines are plain comma joins. All companies, names and URLs are
+bytes. Rows are built column by column in chunks of 100,000: each column is one call for
+random bytes, read as indexes into a precomputed pool (dates weighted by year, company names
+repeated by their Zipf weight, "amount,currency,qualifier,instrument" runs), so the per-row
+work runs in C. No value contains a comma, quote or newline, so lines are plain comma joins,
+written in large batches. All companies, names and URLs are
 invented (every URL is https://example.com/synthetic/...).
 """
 
@@ -17,7 +19,6 @@ import re
 import sys
 import time
 from array import array
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import compress, repeat
@@ -150,7 +151,7 @@ class SynthReport:
 
 @dataclass
 class _World:
-    """Companies, aliases and the precomputed pools that flows draw from."""
+    """Companies, aliases, and the names flows use for them with their Zipf weights."""
 
     companies: list[tuple[str, str, str, str, str]]  # id, name, parent_id, kind, country
     aliases: list[tuple[str, str]]  # alias, company_id
@@ -174,10 +175,14 @@ def _base_names(rng: random.Random, count: int) -> list[str]:
     """`count` distinct one-word company names (no digits: bad rows' unknown names have)."""
     names: list[str] = []
     seen: set[str] = set()
+    misses = 0
     while len(names) < count:
-        syllables = rng.choice((2, 3, 3, 3, 4, 4))
+        # Longer names as short ones run out (a million groups or more).
+        syllables = rng.choice((2, 3, 3, 3, 4, 4)) + misses // 1000
         name = "".join(rng.choice(SYLLABLES) for _ in range(syllables)).capitalize()
-        if name.lower() not in seen:
+        if name.lower() in seen:
+            misses += 1
+        else:
             seen.add(name.lower())
             names.append(name)
     return names
@@ -565,7 +570,7 @@ _SUFFIXES = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000, "b": 1_000_000_000}
 
 def parse_count(text: str) -> int:
     """A non-negative whole count: 10000, 1e6, 1_000_000, 10M, 100k, 2.5M."""
-    cleaned = text.strip().lower().replace("_", "")
+    cleaned = text.strip().lower().replace("_", "").replace(",", "")
     factor = 1
     if cleaned[-1:] in _SUFFIXES:
         factor = _SUFFIXES[cleaned[-1]]
@@ -574,7 +579,7 @@ def parse_count(text: str) -> int:
         value = float(cleaned) * factor
     except ValueError:
         value = -1.0
-    if value < 0 or value != int(value) or value > 10**10:
+    if not 0 <= value <= 10**10 or value != int(value):
         raise argparse.ArgumentTypeError(
             f"'{text}' is not a count: write e.g. 10000, 1e6, 1_000_000, 100k or 10M")
     return int(value)
@@ -590,13 +595,15 @@ def _share(text: str) -> float:
     return value
 
 
-def _run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
+def run(args: argparse.Namespace) -> int:
+    """The `synth` handler: write the directory, print a one-line summary, return 0 (2 on
+    an error the user must fix, printed to stderr)."""
     try:
         report = synthesize(args.out, args.flows, args.groups, args.bad_share, args.seed)
     except (OSError, ValueError) as error:
-        echo(f"error: {error}")
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    echo(report.summary())
+    print(report.summary())
     return 0
 
 
@@ -619,4 +626,4 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                          help="share of deal and pledge rows that are bad (default: 0.01)")
     command.add_argument("--seed", type=int, default=0, metavar="S",
                          help="random seed (default: 0)")
-    command.set_defaults(handler=_run)
+    command.set_defaults(handler=run)
