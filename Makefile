@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install build test lint clean
+.PHONY: install build test lint ui clean
 
 install: $(STAMP)
 
@@ -24,11 +24,17 @@ build: $(STAMP)
 	$(BIN)/circularity build
 
 test: $(STAMP)
-	$(BIN)/ruff check circularity tests
+	$(BIN)/ruff check circularity orchestration tests
 	$(BIN)/pytest
 
+# The Dagster UI on http://127.0.0.1:3000 with every asset, check, schedule and sensor.
+# Runs, schedules and sensor state persist in .dagster/.
+ui: $(STAMP)
+	mkdir -p .dagster
+	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
 lint: $(STAMP)
-	$(BIN)/ruff check circularity tests
+	$(BIN)/ruff check circularity orchestration tests
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/.circularity.*

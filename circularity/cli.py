@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from circularity import synth
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
@@ -52,11 +53,17 @@ def parser() -> argparse.ArgumentParser:
                                default=DEFAULT_MAX_REJECTED_SHARE, metavar="SHARE",
                                help="fail when more than this share of a file's rows is "
                                "rejected (default: 0.5)")
+    build_command.set_defaults(handler=run_build)
+    synth.add_parser(commands)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    return args.handler(args)
+
+
+def run_build(args: argparse.Namespace) -> int:
     config = BuildConfig(args.data_dir, args.warehouse, args.as_of, args.max_rejected_share)
     try:
         result = build(config, progress=lambda message: print(message, flush=True))

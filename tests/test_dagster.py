@@ -1,0 +1,163 @@
+"""The Dagster front door: definitions, a real in-process run of the whole pipeline, the
+blocking Great Expectations gates, and the sensor."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, build_sensor_context, materialize
+
+from circularity.pipeline import BuildConfig, build
+from orchestration.assets import circularity_dbt_models, input_files, published_warehouse
+from orchestration.automation import csv_change_sensor
+from orchestration.checks import great_expectations_gates
+from orchestration.definitions import defs
+from orchestration.resources import CircularityResource
+from tests.conftest import query, write_data_dir
+
+CONTRACT_TABLES = [
+    "dim_companies", "fct_investments", "fct_pledges", "investment_totals",
+    "reciprocal_spend", "circular_loops", "rejected_rows",
+]
+DEALS = """\
+d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,
+d2,2024-02-01,google,anthropic,40,USD,up_to,equity,,https://example.com/d2,
+d3,2024-03-01,nvidia,openai,,USD,undisclosed,equity,,https://example.com/d3,
+"""
+PLEDGES = """\
+p1,2024-01-02,Anthropic,AWS,300,USD,at_least,3,cloud_compute,,https://example.com/p1,
+p2,2024-03-02,openai,nvidia,20,USD,exact,,chips,,https://example.com/p2,
+p3,2024-03-03,openai,amazon,5,USD,exact,,cloud_compute,,https://example.com/p3,
+"""
+
+
+def run_dagster(data_dir: Path, warehouse: Path):  # noqa: ANN201 - dagster's result type
+    return materialize(
+        [*input_files, circularity_dbt_models, published_warehouse, great_expectations_gates],
+        selection=[*(k for k in circularity_dbt_models.keys), published_warehouse.key],
+        instance=DagsterInstance.ephemeral(),
+        resources={
+            "dbt": defs.resources["dbt"],
+            "circularity": CircularityResource(data_dir=str(data_dir), warehouse=str(warehouse)),
+        },
+        raise_on_error=False,
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_definitions_have_every_contract_table_gates_schedule_and_sensor() -> None:
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {f"marts/{table}" for table in CONTRACT_TABLES} <= keys
+    assert {f"csv/{name}" for name in
+            ("companies", "company_aliases", "deals", "pledges", "fx_rates")} <= keys
+    assert "warehouse/published" in keys
+    checks = {spec.name for spec in great_expectations_gates.check_specs}
+    assert {"gx_inputs", "gx_fct_investments", "gx_circular_loops"} <= checks
+    assert all(spec.blocking for spec in great_expectations_gates.check_specs)
+    assert defs.get_schedule_def("daily_build").cron_schedule == "0 6 * * *"
+    assert defs.get_sensor_def("csv_change_sensor") is not None
+
+
+def test_dagster_run_builds_validates_and_publishes_like_the_cli(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS, pledges=PLEDGES)
+    warehouse = tmp_path / "dagster" / "circularity.duckdb"
+    result = run_dagster(data, warehouse)
+    assert result.success
+    checks = {e.event_specific_data.check_name: e.event_specific_data.passed
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert all(passed for name, passed in checks.items() if name.startswith("gx_"))
+    assert len([name for name in checks if name.startswith("gx_")]) == 8
+    materialized = {e.asset_key for e in result.all_events
+                    if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert AssetKey(["warehouse", "published"]) in materialized
+    mart = next(e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+                and e.asset_key == AssetKey(["marts", "fct_investments"]))
+    metadata = mart.event_specific_data.materialization.metadata
+    assert metadata["dagster/row_count"].value == 3
+    assert "| deal_id |" in metadata["preview"].value or "deal_id" in metadata["preview"].value
+
+    # The same data through the CLI pipeline gives the same marts.
+    cli_warehouse = tmp_path / "cli" / "circularity.duckdb"
+    assert build(BuildConfig(data, cli_warehouse)).published
+    for table in CONTRACT_TABLES:
+        sql = f"select * from marts.{table} order by all"
+        assert query(warehouse, sql) == query(cli_warehouse, sql), table
+    [(runs, expectations)] = query(
+        warehouse,
+        "select (select count(*) from audit.build_runs),"
+        " (select count(*) from audit.validation_results where success)",
+    )
+    assert runs == 1 and expectations >= 20
+
+
+def test_failed_gate_blocks_publish_and_keeps_the_published_file(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh" / "circularity.duckdb"
+    good = write_data_dir(tmp_path / "good", deals=DEALS, pledges=PLEDGES)
+    assert build(BuildConfig(good, warehouse)).published
+    before = _digest(warehouse)
+    # Two of three deals name a company nobody knows: 67% rejected, over the 50% limit.
+    bad = write_data_dir(
+        tmp_path / "bad",
+        deals=DEALS.replace("google,anthropic", "googel,anthropic").replace(
+            "nvidia,openai", "nvidai,openai"),
+        pledges=PLEDGES,
+    )
+    result = run_dagster(bad, warehouse)
+    assert not result.success
+    checks = {e.event_specific_data.check_name: e.event_specific_data.passed
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert checks["gx_inputs"] is False
+    materialized = {e.asset_key for e in result.all_events
+                    if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert AssetKey(["warehouse", "published"]) not in materialized
+    assert _digest(warehouse) == before
+
+
+def test_sensor_fires_on_changed_csv_and_not_otherwise(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    resource = CircularityResource(data_dir=str(data), warehouse=str(tmp_path / "w.duckdb"))
+    instance = DagsterInstance.ephemeral()
+
+    def tick(cursor: str | None):  # noqa: ANN202
+        context = build_sensor_context(
+            instance=instance, cursor=cursor, resources={"circularity": resource},
+            definitions=defs,
+        )
+        return csv_change_sensor(context)
+
+    first = tick(None)
+    assert not first.run_requests and first.cursor
+    steady = tick(first.cursor)
+    assert not steady.run_requests
+
+    # Touching a file without changing it is not a change.
+    deals = data / "deals.csv"
+    later = time.time() + 5
+    os.utime(deals, (later, later))
+    touched = tick(steady.cursor)
+    assert not touched.run_requests
+
+    deals.write_text(deals.read_text() + DEALS.replace("d1,", "d9,").splitlines()[0] + "\n")
+    changed = tick(touched.cursor)
+    assert len(changed.run_requests) == 1
+    assert changed.run_requests[0].tags["circularity/changed"] == "deals.csv"
+    assert not tick(changed.cursor).run_requests
+
+
+@pytest.mark.parametrize("missing", ["fx_rates.csv"])
+def test_missing_input_fails_the_run_naming_the_file(tmp_path: Path, missing: str) -> None:
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    (data / missing).unlink()
+    warehouse = tmp_path / "wh" / "circularity.duckdb"
+    result = run_dagster(data, warehouse)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert f"{missing}: missing input file" in str(failure.event_specific_data.error)
+    assert not warehouse.exists()
