@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install build test lint ui clean
+.PHONY: install build test bench lint ui clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check circularity orchestration tests
 	$(BIN)/pytest
+
+# The full build against plain DuckDB at 100k, 1M and 10M flows (several minutes).
+bench: $(STAMP)
+	$(BIN)/circularity bench --flows 100k,1M,10M
 
 # The Dagster UI on http://127.0.0.1:3000 with every asset, check, schedule and sensor.
 # Runs, schedules and sensor state persist in .dagster/.

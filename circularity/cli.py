@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
 
-from circularity import synth
+from circularity import bench, synth
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
@@ -53,8 +54,11 @@ def parser() -> argparse.ArgumentParser:
                                default=DEFAULT_MAX_REJECTED_SHARE, metavar="SHARE",
                                help="fail when more than this share of a file's rows is "
                                "rejected (default: 0.5)")
+    build_command.add_argument("--timings-json", type=Path, default=None,
+                               help=argparse.SUPPRESS)  # seconds per step, for the benchmark
     build_command.set_defaults(handler=run_build)
     synth.add_parser(commands)
+    bench.add_parser(commands)
     return root
 
 
@@ -82,6 +86,8 @@ def run_build(args: argparse.Namespace) -> int:
     assert result.summary is not None and result.validation is not None
     for line in result.summary.lines():
         print(line)
+    if args.timings_json:
+        args.timings_json.write_text(json.dumps(result.seconds))
     print(f"published {config.warehouse} in {result.seconds['total']:.1f} s")
     return 0
 

@@ -30,6 +30,12 @@ class DbtFailure:
     message: str
 
 
+@dataclass
+class DbtRun:
+    failures: list[DbtFailure]
+    seconds_by_type: dict[str, float]  # summed node execution time: model, test
+
+
 def dbt_variables(database: str, data_dir: Path, as_of: date | None) -> dict[str, str]:
     """The environment variables that point the dbt profile and sources at one build."""
     return {
@@ -63,7 +69,7 @@ def dbt_executable() -> str:
 
 def dbt_build(
     database: Path, data_dir: Path, as_of: date | None, target_path: Path
-) -> list[DbtFailure]:
+) -> DbtRun:
     """`dbt build` (models and their data tests; unit tests belong to the test suite) into
     `database`. Returns the nodes that errored, failed or were skipped."""
     target_path.mkdir(exist_ok=True)
@@ -87,22 +93,27 @@ def dbt_build(
         command, env={**os.environ, **variables}, cwd=database.parent,
         capture_output=True, text=True, check=False,
     )
-    failures = _failures(target_path / "run_results.json")
-    if completed.returncode != 0 and not failures:
+    run = _read_results(target_path / "run_results.json")
+    if completed.returncode != 0 and not run.failures:
         output = (completed.stdout + completed.stderr).strip()
-        failures.append(DbtFailure("dbt", "error", output or f"exit {completed.returncode}"))
+        run.failures.append(DbtFailure("dbt", "error", output or f"exit {completed.returncode}"))
     if (target_path / _PARTIAL_PARSE).exists():
         (PROJECT_DIR / "target").mkdir(exist_ok=True)
         shutil.copy2(target_path / _PARTIAL_PARSE, shared_state)
-    return failures
+    return run
 
 
-def _failures(run_results: Path) -> list[DbtFailure]:
+def _read_results(run_results: Path) -> DbtRun:
     if not run_results.exists():
-        return []
+        return DbtRun([], {})
     results = json.loads(run_results.read_text())["results"]
-    return [
+    seconds: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        seconds[kind] = seconds.get(kind, 0.0) + (result.get("execution_time") or 0.0)
+    failures = [
         DbtFailure(result["unique_id"], result["status"], result.get("message") or "")
         for result in results
         if result["status"] in ("error", "fail", "runtime error", "skipped")
     ]
+    return DbtRun(failures, seconds)

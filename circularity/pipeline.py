@@ -140,10 +140,13 @@ def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResu
 
     step = time.perf_counter()
     progress("running dbt build (staging -> intermediate -> marts, with dbt tests)")
-    failures = dbt_build(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
+    dbt_run = dbt_build(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
     timings["dbt"] = time.perf_counter() - step
-    if failures:
-        described = [f"dbt {f.node}: {f.status}: {' '.join(f.message.split())}" for f in failures]
+    timings.update({f"dbt {kind}s": seconds for kind, seconds in dbt_run.seconds_by_type.items()})
+    if dbt_run.failures:
+        described = [
+            f"dbt {f.node}: {f.status}: {' '.join(f.message.split())}" for f in dbt_run.failures
+        ]
         return _failed(workspace, described, timings)
 
     step = time.perf_counter()

@@ -21,9 +21,8 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import compress, repeat
-from itertools import count as count_from
-from operator import and_, eq
+from itertools import accumulate, repeat
+from operator import and_
 from pathlib import Path
 
 FIRST_DAY = date(2015, 1, 1)
@@ -160,6 +159,7 @@ class _World:
     ref_groups: list[int]  # its group index
     ref_weights: list[float]  # Zipf over groups (sum 1), shared within a group
     taken_keys: set[str]  # lower-cased ids, names and aliases
+    partners: list[list[str]]  # per group: names of its counterparties in other groups
 
 
 def _weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
@@ -258,7 +258,30 @@ def _build_world(rng: random.Random, groups: int) -> _World:
         ref_names += refs
         ref_groups += [group] * len(refs)
         ref_weights += [weights[group] / len(refs)] * len(refs)
-    return _World(companies, aliases, group_refs, ref_names, ref_groups, ref_weights, taken)
+    partners = _partners(rng, group_refs, weights)
+    return _World(companies, aliases, group_refs, ref_names, ref_groups, ref_weights, taken,
+                  partners)
+
+
+def _partners(
+    rng: random.Random, group_refs: list[list[list[str]]], weights: list[float]
+) -> list[list[str]]:
+    """Each group deals with a few counterparties, chosen by the same Zipf weights (so the
+    giants are everybody's partners): 3 for the smallest groups, up to 14 for the largest.
+    Real deal books are sparse like this; drawing both ends of every flow independently
+    would connect every giant to every group and make the number of loops explode."""
+    cumulative = list(accumulate(weights))
+    groups = range(len(weights))
+    partners = []
+    for group in groups:
+        wanted = min(len(weights) - 1, 2 + round(12 * (weights[group] / weights[0]) ** 0.25))
+        chosen: list[int] = []
+        while len(chosen) < wanted:
+            other = rng.choices(groups, cum_weights=cumulative)[0]
+            if other != group and other not in chosen:
+                chosen.append(other)
+        partners.append([rng.choice(rng.choice(group_refs[other])) for other in chosen])
+    return partners
 
 
 def _days() -> list[str]:
@@ -391,6 +414,7 @@ def _write_flows(
     notes_pool = rng.choices(NOTES, k=POOL)
     url = f"https://example.com/synthetic/{spec.name.removesuffix('.csv')}/"
     ref_names, ref_groups, bits = _ref_table(world)
+    partners = world.partners
     mask = repeat((1 << bits) - 1)
     id_tails = [f"{number:05d}" for number in range(CHUNK)]
     kinds = list(spec.kinds)
@@ -408,14 +432,12 @@ def _write_flows(
             ids = [head + tail for tail in id_tails[:n]]
             dates = _pick(rng, date_pool, n)
             froms = list(map(and_, _uints(rng, n, "I"), mask))
-            tos = list(map(and_, _uints(rng, n, "I"), mask))
-            same_group = compress(count_from(), map(eq, map(ref_groups.__getitem__, froms),
-                                                    map(ref_groups.__getitem__, tos)))
-            for i in list(same_group):
-                while ref_groups[tos[i]] == ref_groups[froms[i]]:
-                    tos[i] = rng.getrandbits(bits)
+            tos = [
+                partners[group][pick % len(partners[group])]
+                for group, pick in zip(map(ref_groups.__getitem__, froms),
+                                       _uints(rng, n, "H"), strict=True)
+            ]
             froms = list(map(ref_names.__getitem__, froms))
-            tos = list(map(ref_names.__getitem__, tos))
             middles_drawn = _pick(rng, middles, n)
             notes = _pick(rng, notes_pool, n)
             supersedes = [""] * n

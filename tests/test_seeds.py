@@ -19,6 +19,18 @@ def seeds_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
+def test_seeds_pass_every_gate_and_the_audit_records_it(seeds_warehouse: Path) -> None:
+    [(evaluated, suites, failed, runs)] = query(
+        seeds_warehouse,
+        """
+        select count(*), count(distinct suite), count(*) filter (where not success),
+               (select count(*) from audit.build_runs)
+        from audit.validation_results
+        """,
+    )
+    assert evaluated >= 20 and suites >= 3 and failed == 0 and runs == 1
+
+
 def test_seeds_build_with_zero_rejects(seeds_warehouse: Path) -> None:
     assert query(seeds_warehouse, "select * from marts.rejected_rows") == []
 
