@@ -17,7 +17,7 @@ csv_lines as (
     from read_csv('__CIRCULARITY_DATA_DIR__/deals.csv', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = E'\x01', quote = '', escape = '', strict_mode = true, null_padding = false) with ordinality
 ),
 
-csv_header as (
+csv_header_names as (
     select list_transform(case
         when record is null then null
         when not contains(record, '"') then string_split(record, ',')
@@ -32,6 +32,24 @@ csv_header as (
     end, lambda name: lower(trim(name))) as header_names
     from csv_lines
     where source_line = 1
+),
+
+-- Where each column sits, found once from the header rather than once per row.
+csv_header as (
+    select
+        len(header_names) as expected_field_count,
+        list_position(header_names, 'deal_id') as position_deal_id,
+        list_position(header_names, 'announced_date') as position_announced_date,
+        list_position(header_names, 'investor') as position_investor,
+        list_position(header_names, 'investee') as position_investee,
+        list_position(header_names, 'amount_millions') as position_amount_millions,
+        list_position(header_names, 'currency') as position_currency,
+        list_position(header_names, 'amount_qualifier') as position_amount_qualifier,
+        list_position(header_names, 'instrument') as position_instrument,
+        list_position(header_names, 'supersedes_deal_id') as position_supersedes_deal_id,
+        list_position(header_names, 'source_url') as position_source_url,
+        list_position(header_names, 'notes') as position_notes
+    from csv_header_names
 ),
 
 csv_split as (
@@ -50,7 +68,7 @@ csv_split as (
                 end
             )
     end as fields,
-        csv_header.header_names
+        csv_header.*
     from csv_lines
     cross join csv_header
     where csv_lines.source_line > 1
@@ -62,55 +80,55 @@ csv_rows as (
         source_line,
         record,
         len(fields) as field_count,
-        len(header_names) as expected_field_count,
+        expected_field_count,
         case
             when fields is null then 'malformed quoting: a quoted field is not closed or has text after its closing quote'
-            when len(fields) <> len(header_names)
-                then 'wrong number of fields: expected ' || len(header_names) || ', found ' || len(fields)
+            when len(fields) <> expected_field_count
+                then 'wrong number of fields: expected ' || expected_field_count || ', found ' || len(fields)
         end as split_error,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'deal_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_deal_id]), '')
         end as deal_id,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'announced_date')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_announced_date]), '')
         end as announced_date,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'investor')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_investor]), '')
         end as investor,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'investee')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_investee]), '')
         end as investee,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'amount_millions')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_amount_millions]), '')
         end as amount_millions,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'currency')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_currency]), '')
         end as currency,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'amount_qualifier')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_amount_qualifier]), '')
         end as amount_qualifier,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'instrument')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_instrument]), '')
         end as instrument,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'supersedes_deal_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_supersedes_deal_id]), '')
         end as supersedes_deal_id,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'source_url')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_source_url]), '')
         end as source_url,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'notes')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_notes]), '')
         end as notes
     from csv_split
 ),
@@ -215,7 +233,7 @@ csv_lines as (
     from read_csv('__CIRCULARITY_DATA_DIR__/companies.csv', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = E'\x01', quote = '', escape = '', strict_mode = true, null_padding = false) with ordinality
 ),
 
-csv_header as (
+csv_header_names as (
     select list_transform(case
         when record is null then null
         when not contains(record, '"') then string_split(record, ',')
@@ -230,6 +248,18 @@ csv_header as (
     end, lambda name: lower(trim(name))) as header_names
     from csv_lines
     where source_line = 1
+),
+
+-- Where each column sits, found once from the header rather than once per row.
+csv_header as (
+    select
+        len(header_names) as expected_field_count,
+        list_position(header_names, 'company_id') as position_company_id,
+        list_position(header_names, 'name') as position_name,
+        list_position(header_names, 'parent_id') as position_parent_id,
+        list_position(header_names, 'kind') as position_kind,
+        list_position(header_names, 'country') as position_country
+    from csv_header_names
 ),
 
 csv_split as (
@@ -248,7 +278,7 @@ csv_split as (
                 end
             )
     end as fields,
-        csv_header.header_names
+        csv_header.*
     from csv_lines
     cross join csv_header
     where csv_lines.source_line > 1
@@ -260,31 +290,31 @@ csv_rows as (
         source_line,
         record,
         len(fields) as field_count,
-        len(header_names) as expected_field_count,
+        expected_field_count,
         case
             when fields is null then 'malformed quoting: a quoted field is not closed or has text after its closing quote'
-            when len(fields) <> len(header_names)
-                then 'wrong number of fields: expected ' || len(header_names) || ', found ' || len(fields)
+            when len(fields) <> expected_field_count
+                then 'wrong number of fields: expected ' || expected_field_count || ', found ' || len(fields)
         end as split_error,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'company_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_company_id]), '')
         end as company_id,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'name')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_name]), '')
         end as name,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'parent_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_parent_id]), '')
         end as parent_id,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'kind')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_kind]), '')
         end as kind,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'country')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_country]), '')
         end as country
     from csv_split
 ),
@@ -423,7 +453,7 @@ csv_lines as (
     from read_csv('__CIRCULARITY_DATA_DIR__/company_aliases.csv', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = E'\x01', quote = '', escape = '', strict_mode = true, null_padding = false) with ordinality
 ),
 
-csv_header as (
+csv_header_names as (
     select list_transform(case
         when record is null then null
         when not contains(record, '"') then string_split(record, ',')
@@ -438,6 +468,15 @@ csv_header as (
     end, lambda name: lower(trim(name))) as header_names
     from csv_lines
     where source_line = 1
+),
+
+-- Where each column sits, found once from the header rather than once per row.
+csv_header as (
+    select
+        len(header_names) as expected_field_count,
+        list_position(header_names, 'alias') as position_alias,
+        list_position(header_names, 'company_id') as position_company_id
+    from csv_header_names
 ),
 
 csv_split as (
@@ -456,7 +495,7 @@ csv_split as (
                 end
             )
     end as fields,
-        csv_header.header_names
+        csv_header.*
     from csv_lines
     cross join csv_header
     where csv_lines.source_line > 1
@@ -468,19 +507,19 @@ csv_rows as (
         source_line,
         record,
         len(fields) as field_count,
-        len(header_names) as expected_field_count,
+        expected_field_count,
         case
             when fields is null then 'malformed quoting: a quoted field is not closed or has text after its closing quote'
-            when len(fields) <> len(header_names)
-                then 'wrong number of fields: expected ' || len(header_names) || ', found ' || len(fields)
+            when len(fields) <> expected_field_count
+                then 'wrong number of fields: expected ' || expected_field_count || ', found ' || len(fields)
         end as split_error,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'alias')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_alias]), '')
         end as alias,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'company_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_company_id]), '')
         end as company_id
     from csv_split
 ),
@@ -644,7 +683,7 @@ csv_lines as (
     from read_csv('__CIRCULARITY_DATA_DIR__/fx_rates.csv', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = E'\x01', quote = '', escape = '', strict_mode = true, null_padding = false) with ordinality
 ),
 
-csv_header as (
+csv_header_names as (
     select list_transform(case
         when record is null then null
         when not contains(record, '"') then string_split(record, ',')
@@ -659,6 +698,16 @@ csv_header as (
     end, lambda name: lower(trim(name))) as header_names
     from csv_lines
     where source_line = 1
+),
+
+-- Where each column sits, found once from the header rather than once per row.
+csv_header as (
+    select
+        len(header_names) as expected_field_count,
+        list_position(header_names, 'currency') as position_currency,
+        list_position(header_names, 'rate_date') as position_rate_date,
+        list_position(header_names, 'usd_per_unit') as position_usd_per_unit
+    from csv_header_names
 ),
 
 csv_split as (
@@ -677,7 +726,7 @@ csv_split as (
                 end
             )
     end as fields,
-        csv_header.header_names
+        csv_header.*
     from csv_lines
     cross join csv_header
     where csv_lines.source_line > 1
@@ -689,23 +738,23 @@ csv_rows as (
         source_line,
         record,
         len(fields) as field_count,
-        len(header_names) as expected_field_count,
+        expected_field_count,
         case
             when fields is null then 'malformed quoting: a quoted field is not closed or has text after its closing quote'
-            when len(fields) <> len(header_names)
-                then 'wrong number of fields: expected ' || len(header_names) || ', found ' || len(fields)
+            when len(fields) <> expected_field_count
+                then 'wrong number of fields: expected ' || expected_field_count || ', found ' || len(fields)
         end as split_error,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'currency')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_currency]), '')
         end as currency,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'rate_date')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_rate_date]), '')
         end as rate_date,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'usd_per_unit')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_usd_per_unit]), '')
         end as usd_per_unit
     from csv_split
 ),
@@ -962,7 +1011,7 @@ csv_lines as (
     from read_csv('__CIRCULARITY_DATA_DIR__/pledges.csv', header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, delim = E'\x01', quote = '', escape = '', strict_mode = true, null_padding = false) with ordinality
 ),
 
-csv_header as (
+csv_header_names as (
     select list_transform(case
         when record is null then null
         when not contains(record, '"') then string_split(record, ',')
@@ -977,6 +1026,25 @@ csv_header as (
     end, lambda name: lower(trim(name))) as header_names
     from csv_lines
     where source_line = 1
+),
+
+-- Where each column sits, found once from the header rather than once per row.
+csv_header as (
+    select
+        len(header_names) as expected_field_count,
+        list_position(header_names, 'pledge_id') as position_pledge_id,
+        list_position(header_names, 'announced_date') as position_announced_date,
+        list_position(header_names, 'pledger') as position_pledger,
+        list_position(header_names, 'recipient') as position_recipient,
+        list_position(header_names, 'amount_millions') as position_amount_millions,
+        list_position(header_names, 'currency') as position_currency,
+        list_position(header_names, 'amount_qualifier') as position_amount_qualifier,
+        list_position(header_names, 'period_years') as position_period_years,
+        list_position(header_names, 'category') as position_category,
+        list_position(header_names, 'supersedes_pledge_id') as position_supersedes_pledge_id,
+        list_position(header_names, 'source_url') as position_source_url,
+        list_position(header_names, 'notes') as position_notes
+    from csv_header_names
 ),
 
 csv_split as (
@@ -995,7 +1063,7 @@ csv_split as (
                 end
             )
     end as fields,
-        csv_header.header_names
+        csv_header.*
     from csv_lines
     cross join csv_header
     where csv_lines.source_line > 1
@@ -1007,59 +1075,59 @@ csv_rows as (
         source_line,
         record,
         len(fields) as field_count,
-        len(header_names) as expected_field_count,
+        expected_field_count,
         case
             when fields is null then 'malformed quoting: a quoted field is not closed or has text after its closing quote'
-            when len(fields) <> len(header_names)
-                then 'wrong number of fields: expected ' || len(header_names) || ', found ' || len(fields)
+            when len(fields) <> expected_field_count
+                then 'wrong number of fields: expected ' || expected_field_count || ', found ' || len(fields)
         end as split_error,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'pledge_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_pledge_id]), '')
         end as pledge_id,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'announced_date')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_announced_date]), '')
         end as announced_date,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'pledger')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_pledger]), '')
         end as pledger,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'recipient')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_recipient]), '')
         end as recipient,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'amount_millions')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_amount_millions]), '')
         end as amount_millions,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'currency')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_currency]), '')
         end as currency,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'amount_qualifier')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_amount_qualifier]), '')
         end as amount_qualifier,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'period_years')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_period_years]), '')
         end as period_years,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'category')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_category]), '')
         end as category,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'supersedes_pledge_id')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_supersedes_pledge_id]), '')
         end as supersedes_pledge_id,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'source_url')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_source_url]), '')
         end as source_url,
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, 'notes')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_notes]), '')
         end as notes
     from csv_split
 ),

@@ -39,10 +39,20 @@ csv_lines as (
     from {{ source_relation }}
 ),
 
-csv_header as (
+csv_header_names as (
     select list_transform({{ split_csv_line('record') }}, lambda name: lower(trim(name))) as header_names
     from csv_lines
     where source_line = 1
+),
+
+-- Where each column sits, found once from the header rather than once per row.
+csv_header as (
+    select
+        len(header_names) as expected_field_count,
+        {%- for column in columns %}
+        list_position(header_names, '{{ column }}') as position_{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from csv_header_names
 ),
 
 csv_split as (
@@ -50,7 +60,7 @@ csv_split as (
         csv_lines.source_line,
         csv_lines.record,
         {{ split_csv_line('csv_lines.record') }} as fields,
-        csv_header.header_names
+        csv_header.*
     from csv_lines
     cross join csv_header
     where csv_lines.source_line > 1
@@ -62,16 +72,16 @@ csv_rows as (
         source_line,
         record,
         len(fields) as field_count,
-        len(header_names) as expected_field_count,
+        expected_field_count,
         case
             when fields is null then 'malformed quoting: a quoted field is not closed or has text after its closing quote'
-            when len(fields) <> len(header_names)
-                then 'wrong number of fields: expected ' || len(header_names) || ', found ' || len(fields)
+            when len(fields) <> expected_field_count
+                then 'wrong number of fields: expected ' || expected_field_count || ', found ' || len(fields)
         end as split_error,
         {%- for column in columns %}
         case
-            when len(fields) = len(header_names)
-                then nullif(trim(fields[list_position(header_names, '{{ column }}')]), '')
+            when len(fields) = expected_field_count
+                then nullif(trim(fields[position_{{ column }}]), '')
         end as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
     from csv_split
