@@ -70,8 +70,10 @@ def dbt_executable() -> str:
 def dbt_build(
     database: Path, data_dir: Path, as_of: date | None, target_path: Path
 ) -> DbtRun:
-    """`dbt build` (models and their data tests; unit tests belong to the test suite) into
-    `database`. Returns the nodes that errored, failed or were skipped."""
+    """`dbt build` of the models into `database`. The gates of this front door are the Great
+    Expectations suites, which check what the dbt data tests check (and more), so the data
+    tests are left to `dbt build` users and to Dagster, where they become asset checks;
+    the unit tests belong to the test suite. Returns the nodes that errored or skipped."""
     target_path.mkdir(exist_ok=True)
     shared_state = PROJECT_DIR / "target" / _PARTIAL_PARSE
     if shared_state.exists():
@@ -82,7 +84,7 @@ def dbt_build(
         "--profiles-dir", str(PROJECT_DIR),
         "--target-path", str(target_path),
         "--log-path", str(target_path),
-        "--exclude-resource-type", "unit_test",
+        "--exclude-resource-type", "unit_test", "test",
         "--quiet",
     ]
     # The database is named relative to the build folder, where dbt runs, so that the

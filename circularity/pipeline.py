@@ -139,7 +139,7 @@ def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResu
     preload.start()
 
     step = time.perf_counter()
-    progress("running dbt build (staging -> intermediate -> marts, with dbt tests)")
+    progress("running dbt build (staging -> intermediate -> marts)")
     dbt_run = dbt_build(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
     timings["dbt"] = time.perf_counter() - step
     timings.update({f"dbt {kind}s": seconds for kind, seconds in dbt_run.seconds_by_type.items()})

@@ -21,23 +21,29 @@ BROKEN = {
         ) t(company_id, name, parent_id, group_id, kind, country)
     """,
     "fct_investments": """
+        create table marts.dim_companies as select 'a' as company_id;
         create table marts.fct_investments as select * from (values
-            ('d1', 'g1', 'g1', -5.0::decimal(38, 2), 'bogus', 'bogus', null::boolean, null),
-            ('d1', 'g1', 'g2', null::decimal(38, 2), 'exact', 'equity', false, 'https://x'),
-            (null, 'g1', 'g2', 1.0::decimal(38, 2), 'exact', 'equity', false, 'https://x')
-        ) t(deal_id, investor_group_id, investee_group_id, amount_usd_m, amount_qualifier,
-            instrument, is_superseded, source_url)
+            ('d1', 'a', 'ghost', 'g1', 'g1', -5.0::decimal(38, 2), 'bogus', 'bogus',
+             null::boolean, null),
+            ('d1', 'a', 'a', 'g1', 'g2', null::decimal(38, 2), 'exact', 'equity', false,
+             'https://x'),
+            (null, 'a', 'a', 'g1', 'g2', 1.0::decimal(38, 2), 'exact', 'equity', false,
+             'https://x')
+        ) t(deal_id, investor_id, investee_id, investor_group_id, investee_group_id,
+            amount_usd_m, amount_qualifier, instrument, is_superseded, source_url)
     """,
     "fct_pledges": """
+        create table marts.dim_companies as select 'a' as company_id;
         create table marts.fct_pledges as select * from (values
-            ('p1', 'g1', 'g1', -5.0::decimal(38, 2), 2.0, -1.0::decimal(38, 2), 'bogus', 'bogus',
-             null::boolean, null),
-            ('p1', 'g1', 'g2', null::decimal(38, 2), null, null::decimal(38, 2), 'exact',
-             'chips', false, 'https://x'),
-            (null, 'g1', 'g2', 10.0::decimal(38, 2), 2.0, 7.0::decimal(38, 2), 'exact',
-             'chips', false, 'https://x')
-        ) t(pledge_id, pledger_group_id, recipient_group_id, amount_usd_m, period_years,
-            annualized_usd_m, amount_qualifier, category, is_superseded, source_url)
+            ('p1', 'ghost', 'a', 'g1', 'g1', -5.0::decimal(38, 2), 2.0, -1.0::decimal(38, 2),
+             'bogus', 'bogus', null::boolean, null),
+            ('p1', 'a', 'a', 'g1', 'g2', null::decimal(38, 2), null, null::decimal(38, 2),
+             'exact', 'chips', false, 'https://x'),
+            (null, 'a', 'a', 'g1', 'g2', 10.0::decimal(38, 2), 2.0, 7.0::decimal(38, 2),
+             'exact', 'chips', false, 'https://x')
+        ) t(pledge_id, pledger_id, recipient_id, pledger_group_id, recipient_group_id,
+            amount_usd_m, period_years, annualized_usd_m, amount_qualifier, category,
+            is_superseded, source_url)
     """,
     "investment_totals": """
         create table marts.investment_totals as select * from (values
