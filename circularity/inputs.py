@@ -28,6 +28,9 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "fx_rates.csv": ("currency", "rate_date", "usd_per_unit"),
 }
 
+# The header line of each file as the contract writes it.
+HEADERS = {name: ",".join(columns) for name, columns in REQUIRED_COLUMNS.items()}
+
 _CHUNK = 1 << 24
 
 

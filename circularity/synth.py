@@ -25,24 +25,13 @@ from itertools import accumulate, repeat
 from operator import and_
 from pathlib import Path
 
+from circularity.inputs import HEADERS
+
 FIRST_DAY = date(2015, 1, 1)
 LAST_DAY = date(2026, 11, 1)
 CHUNK = 100_000  # rows built and written at a time; ids are "<chunk><5 digits>"
 POOL = 1 << 16  # size of every pool of precomputed values (draws use 16 random bits)
 
-HEADERS = {
-    "companies.csv": "company_id,name,parent_id,kind,country",
-    "company_aliases.csv": "alias,company_id",
-    "deals.csv": (
-        "deal_id,announced_date,investor,investee,amount_millions,currency,amount_qualifier,"
-        "instrument,supersedes_deal_id,source_url,notes"
-    ),
-    "pledges.csv": (
-        "pledge_id,announced_date,pledger,recipient,amount_millions,currency,amount_qualifier,"
-        "period_years,category,supersedes_pledge_id,source_url,notes"
-    ),
-    "fx_rates.csv": "currency,rate_date,usd_per_unit",
-}
 
 # Every rejection kind of the contract, as the report names them. The eighth kind is
 # `unknown_instrument` in deals.csv and `unknown_category` in pledges.csv.

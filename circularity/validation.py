@@ -39,7 +39,6 @@ ACCEPTED_ROWS = {
     "pledges.csv": ("marts.fct_pledges", "pledge_id"),
 }
 _DATED = {
-    "fx_rates.csv": ("staging.stg_csv__fx_rates", "rate_date"),
     "deals.csv": ("staging.stg_csv__deals", "announced_date"),
     "pledges.csv": ("staging.stg_csv__pledges", "announced_date"),
 }

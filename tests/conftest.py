@@ -11,21 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from circularity.inputs import HEADERS
 from circularity.pipeline import BuildConfig, BuildResult, build
-
-HEADERS = {
-    "companies.csv": "company_id,name,parent_id,kind,country",
-    "company_aliases.csv": "alias,company_id",
-    "deals.csv": (
-        "deal_id,announced_date,investor,investee,amount_millions,currency,amount_qualifier,"
-        "instrument,supersedes_deal_id,source_url,notes"
-    ),
-    "pledges.csv": (
-        "pledge_id,announced_date,pledger,recipient,amount_millions,currency,amount_qualifier,"
-        "period_years,category,supersedes_pledge_id,source_url,notes"
-    ),
-    "fx_rates.csv": "currency,rate_date,usd_per_unit",
-}
 
 # A small world most fixtures start from: two groups with a child company each.
 BASE_COMPANIES = """\

@@ -1001,3 +1001,20 @@ def test_loops_each_reported_once_in_dense_graph(dense_wh):
         ("google > nvidia > oracle > google", 3, 3.0),  # min(5, 6, 3)
         ("google > nvidia > oracle > xai > google", 4, 5.0),  # min(5, 6, 7, 8)
     ]
+
+
+def test_as_of_does_not_apply_to_fx_rates(build_data) -> None:
+    """FX rates are not announced: a bad rate dated after the as-of date is rejected in an
+    as-of build too, and good rates after it change nothing (docs/decisions.md)."""
+    result, warehouse = build_data(
+        as_of=date(2024, 6, 30),
+        deals="d1,2024-03-01,amazon,anthropic,100,EUR,exact,equity,,https://example.com/d1,\n",
+        fx_rates="EUR,2024-01-01,1.10\nEUR,2024-12-01,1.20\nEUR,2024-12-02,-1\n",
+    )
+    assert result.published, result.failures
+    assert query(warehouse, "select amount_usd_m::double from marts.fct_investments") == [
+        (110.0,)
+    ]
+    assert query(
+        warehouse, "select source_file, source_line from marts.rejected_rows"
+    ) == [("fx_rates.csv", 4)]

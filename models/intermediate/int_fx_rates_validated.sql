@@ -1,21 +1,11 @@
--- Every FX rate row, judged. Rates dated after the as-of date are left out of the build,
--- like any row written after it.
+-- Every FX rate row, judged. The as-of date leaves rates in: it applies to rows that are
+-- announced (deals and pledges), and a flow on or before it only ever uses a rate dated on
+-- or before its own day anyway.
 
 with
 
 rates as (
-    select
-        *,
-        {{ as_of_date() }} as as_of_date
-    from {{ ref('stg_csv__fx_rates') }}
-),
-
-in_build as (
-    select *
-    from rates
-    where unreadable_reason is not null
-       or as_of_date is null
-       or rate_date <= as_of_date
+    select * from {{ ref('stg_csv__fx_rates') }}
 ),
 
 first_line_per_key as (
@@ -23,7 +13,7 @@ first_line_per_key as (
         currency,
         rate_date,
         min(source_line) as first_line
-    from in_build
+    from rates
     where unreadable_reason is null
       and row_reason is null
     group by currency, rate_date
@@ -31,21 +21,21 @@ first_line_per_key as (
 
 judged as (
     select
-        in_build.source_file,
-        in_build.source_line,
-        in_build.record,
-        in_build.currency,
-        in_build.rate_date,
-        in_build.usd_per_unit,
+        rates.source_file,
+        rates.source_line,
+        rates.record,
+        rates.currency,
+        rates.rate_date,
+        rates.usd_per_unit,
         {{ first_reason([
-            'in_build.unreadable_reason',
-            'in_build.row_reason',
-            "case when in_build.source_line <> first_line_per_key.first_line then 'duplicate rate for ' || in_build.currency || ' on ' || in_build.rate_date || ' (first on line ' || first_line_per_key.first_line || '): keep one rate per currency and day' end",
+            'rates.unreadable_reason',
+            'rates.row_reason',
+            "case when rates.source_line <> first_line_per_key.first_line then 'duplicate rate for ' || rates.currency || ' on ' || rates.rate_date || ' (first on line ' || first_line_per_key.first_line || '): keep one rate per currency and day' end",
         ]) }} as rejection_reason
-    from in_build
+    from rates
     left join first_line_per_key
-        on in_build.currency = first_line_per_key.currency
-        and in_build.rate_date = first_line_per_key.rate_date
+        on rates.currency = first_line_per_key.currency
+        and rates.rate_date = first_line_per_key.rate_date
 ),
 
 final as (
