@@ -87,7 +87,7 @@ def circularity_dbt_models(
     build into its new file. Row counts (and, on marts, a preview) become asset metadata."""
     config = circularity.build_config()
     try:
-        workspace = pipeline.prepare(config, context.run_id)
+        workspace = pipeline.prepare(config, context.run.run_id)
     except (InputError, publish.WarehouseError) as error:
         raise Failure(description=str(error)) from error
     variables = dbt_variables(str(workspace.database), config.data_dir, config.as_of)
@@ -129,7 +129,7 @@ def published_warehouse(
     context: AssetExecutionContext, circularity: CircularityResource
 ) -> MaterializeResult:
     config = circularity.build_config()
-    workspace = Workspace(config.warehouse, context.run_id)
+    workspace = Workspace(config.warehouse, context.run.run_id)
     report = ValidationReport.load(workspace.folder / "validation.json")
     pipeline.publish_build(workspace, report)
     return MaterializeResult(

@@ -42,7 +42,7 @@ def great_expectations_gates(
     """All suites in one pass over the build, as the CLI runs them; data docs are written
     for failed runs too."""
     config = circularity.build_config()
-    workspace = Workspace(config.warehouse, context.op_execution_context.run_id)
+    workspace = Workspace(config.warehouse, context.run.run_id)
     report = pipeline.validate(workspace, config)
     for suite, key in SUITE_ASSETS.items():
         outcomes = [outcome for outcome in report.outcomes if outcome.suite == suite]

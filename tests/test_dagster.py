@@ -13,7 +13,7 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context, materialize
 
 from circularity.pipeline import BuildConfig, build
 from orchestration.assets import circularity_dbt_models, input_files, published_warehouse
-from orchestration.automation import csv_change_sensor
+from orchestration.automation import csv_change_sensor, daily_build
 from orchestration.checks import great_expectations_gates
 from orchestration.definitions import defs
 from orchestration.resources import CircularityResource
@@ -61,8 +61,10 @@ def test_definitions_have_every_contract_table_gates_schedule_and_sensor() -> No
     checks = {spec.name for spec in great_expectations_gates.check_specs}
     assert {"gx_inputs", "gx_fct_investments", "gx_circular_loops"} <= checks
     assert all(spec.blocking for spec in great_expectations_gates.check_specs)
-    assert defs.get_schedule_def("daily_build").cron_schedule == "0 6 * * *"
-    assert defs.get_sensor_def("csv_change_sensor") is not None
+    assert [schedule.name for schedule in defs.schedules] == ["daily_build"]
+    assert daily_build.cron_schedule == "0 6 * * *"
+    assert daily_build.job_name == "build_warehouse"
+    assert [sensor.name for sensor in defs.sensors] == ["csv_change_sensor"]
 
 
 def test_dagster_run_builds_validates_and_publishes_like_the_cli(tmp_path: Path) -> None:
