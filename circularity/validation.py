@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,15 +90,10 @@ def load_suite(name: str) -> dict[str, Any]:
     return json.loads((SUITES_DIR / f"{name}.json").read_text())
 
 
-_gx_loaded = threading.Event()
-
-
 def preload() -> None:
     """Import Great Expectations (about 3 s) in a background thread while dbt runs."""
     import great_expectations  # noqa: F401
     import great_expectations.expectations  # noqa: F401
-
-    _gx_loaded.set()
 
 
 def input_accounting_sql(
