@@ -165,10 +165,7 @@ judged as (
         *,
         coalesce(split_error, case
         when announced_date_text is null then 'missing required field: announced_date'
-        when case
-        when regexp_full_match(announced_date_text, '\d{4}-\d{2}-\d{2}')
-            then cast(try_strptime(announced_date_text, '%Y-%m-%d') as date)
-    end is null
+        when announced_date is null
             then 'announced_date ''' || announced_date_text || ''' is not a date: write YYYY-MM-DD'
     end) as unreadable_reason,
         coalesce(
@@ -783,10 +780,7 @@ judged as (
         *,
         coalesce(split_error, case
         when rate_date_text is null then 'missing required field: rate_date'
-        when case
-        when regexp_full_match(rate_date_text, '\d{4}-\d{2}-\d{2}')
-            then cast(try_strptime(rate_date_text, '%Y-%m-%d') as date)
-    end is null
+        when rate_date is null
             then 'rate_date ''' || rate_date_text || ''' is not a date: write YYYY-MM-DD'
     end) as unreadable_reason,
         coalesce(
@@ -1159,10 +1153,7 @@ judged as (
         *,
         coalesce(split_error, case
         when announced_date_text is null then 'missing required field: announced_date'
-        when case
-        when regexp_full_match(announced_date_text, '\d{4}-\d{2}-\d{2}')
-            then cast(try_strptime(announced_date_text, '%Y-%m-%d') as date)
-    end is null
+        when announced_date is null
             then 'announced_date ''' || announced_date_text || ''' is not a date: write YYYY-MM-DD'
     end) as unreadable_reason,
         coalesce(

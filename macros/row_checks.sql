@@ -57,11 +57,12 @@
     end
 {%- endmacro %}
 
-{#- The date checks every dated file shares: blank, or not a calendar date. -#}
-{% macro date_reason(date_text, column_name) -%}
+{#- The date checks every dated file shares: blank, or not a calendar date. `parsed` is the
+    column already holding parse_iso_date(date_text), so no row is parsed twice. -#}
+{% macro date_reason(date_text, parsed, column_name) -%}
     case
         when {{ date_text }} is null then 'missing required field: {{ column_name }}'
-        when {{ parse_iso_date(date_text) }} is null
+        when {{ parsed }} is null
             then '{{ column_name }} ''' || {{ date_text }} || ''' is not a date: write YYYY-MM-DD'
     end
 {%- endmacro %}
