@@ -96,6 +96,13 @@ BROKEN_INPUT_TABLES = """
 """
 
 
+# Data lines per file as counted by the line count, to go with BROKEN_INPUT_TABLES.
+BROKEN_INPUT_LINES = {
+    "companies.csv": 2, "company_aliases.csv": 1, "fx_rates.csv": 1, "deals.csv": 3,
+    "pledges.csv": 1,
+}
+
+
 def _fake_build(path: Path, sql: str) -> Path:
     connection = duckdb.connect(str(path))
     connection.execute("create schema marts; create schema intermediate; create schema staging")
@@ -125,8 +132,7 @@ def test_every_expectation_of_the_inputs_suite_can_fail(tmp_path: Path) -> None:
         # deals: 1 accepted + 3 rejected of 4 lines, but line 2 is in both (counted twice),
         # so 5 lines are accounted for; 75% rejected; companies lack a column and repeat
         # an id (case-insensitively).
-        data_lines={"companies.csv": 2, "company_aliases.csv": 1, "fx_rates.csv": 1,
-                    "deals.csv": 3, "pledges.csv": 1},
+        data_lines=BROKEN_INPUT_LINES,
         missing_columns={"companies.csv": 1},
         as_of=None,
         data_docs_dir=tmp_path / "docs",
@@ -143,8 +149,7 @@ def test_rejected_share_limit_is_a_parameter(tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN_INPUT_TABLES)
     report = validation.validate(
         database, "lenient",
-        data_lines={"companies.csv": 2, "company_aliases.csv": 1, "fx_rates.csv": 1,
-                    "deals.csv": 3, "pledges.csv": 1},
+        data_lines=BROKEN_INPUT_LINES,
         missing_columns={}, as_of=None, data_docs_dir=tmp_path / "docs",
         max_rejected_share=0.8, suites=["inputs"],
     )
