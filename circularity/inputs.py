@@ -8,10 +8,10 @@ reader has had bugs that dropped or duplicated rows without an error).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
+
+from circularity.csv_records import FileNotText, read_header
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "companies.csv": ("company_id", "name", "parent_id", "kind", "country"),
@@ -43,12 +43,12 @@ class InputFile:
     name: str
     path: Path
     columns: tuple[str, ...]
-    data_lines: int
+    physical_lines: int
 
 
 def check_data_dir(data_dir: Path) -> list[InputFile]:
-    """Check that every input file exists and its header names every required column, and
-    count its data lines. Raises InputError naming every problem found."""
+    """Check that every input file exists, is UTF-8 text and its header names every required
+    column once, and count its physical lines. Raises InputError naming every problem."""
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist or is not a directory")
     problems: list[str] = []
@@ -59,37 +59,53 @@ def check_data_dir(data_dir: Path) -> list[InputFile]:
             problems.append(f"{path}: missing input file; every data directory needs {name}")
             continue
         try:
-            columns = read_header(path)
-        except (OSError, UnicodeDecodeError, csv.Error) as error:
-            problems.append(f"{path}, line 1: cannot read the header ({error})")
+            columns = read_header(path).names
+        except FileNotText as error:
+            problems.append(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8")
             continue
-        missing = [column for column in required if column not in columns]
-        problems.extend(
-            f"{path}, line 1: missing column '{column}' in the header "
-            f"(found: {', '.join(columns) or 'nothing'}); add it, or fix its spelling"
-            for column in missing
-        )
-        if not missing:
-            files.append(InputFile(name, path, columns, count_data_lines(path)))
+        except OSError as error:
+            problems.append(f"{path}: cannot read the file ({error.strerror or error})")
+            continue
+        found = header_problems(path, columns, required)
+        problems.extend(found)
+        if not found:
+            files.append(InputFile(name, path, columns, count_physical_lines(path)))
     if problems:
         raise InputError("\n".join(problems))
     return files
 
 
-def read_header(path: Path) -> tuple[str, ...]:
-    """The header's column names, trimmed and lower-cased as the staging models read them."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        first_line = handle.readline()
-    fields = next(csv.reader(io.StringIO(first_line)), [])
-    return tuple(field.strip().lower() for field in fields)
+def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
+    """What is wrong with a header: required columns missing or named twice."""
+    problems = [
+        f"{path}, line 1: missing column '{column}' in the header "
+        f"(found: {', '.join(columns) or 'nothing'}); add it, or fix its spelling"
+        for column in required
+        if column not in columns
+    ]
+    problems.extend(
+        f"{path}, line 1: column '{column}' is named {columns.count(column)} times in the "
+        "header; keep one"
+        for column in required
+        if columns.count(column) > 1
+    )
+    return problems
 
 
-def count_data_lines(path: Path) -> int:
-    """Lines after the header that hold anything but spaces, as the sources see them."""
-    count = 0
-    with path.open("rb", buffering=_CHUNK) as handle:
-        handle.readline()
-        for line in handle:
-            if line.rstrip(b"\r\n").strip(b" "):
-                count += 1
-    return count
+def count_physical_lines(path: Path) -> int:
+    """Physical lines of the file, header included, ending in LF, CRLF or CR: a count taken
+    from the bytes alone, apart from the reader, that every record and blank line it reports
+    must add up to."""
+    lines = 0
+    last = b""
+    carried_cr = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if carried_cr and chunk.startswith(b"\n"):
+                chunk = chunk[1:]  # the LF of a CRLF split across chunks
+            lines += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+            carried_cr = chunk.endswith(b"\r")
+            last = chunk[-1:] or last
+    if last and last not in (b"\n", b"\r"):
+        lines += 1
+    return lines

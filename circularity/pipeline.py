@@ -70,7 +70,7 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
             "started_at": datetime.now(UTC).isoformat(),
             "data_dir": str(config.data_dir),
             "as_of": config.as_of.isoformat() if config.as_of else None,
-            "data_lines": {f.name: f.data_lines for f in files},
+            "physical_lines": {f.name: f.physical_lines for f in files},
         },
     )
     return workspace
@@ -82,9 +82,7 @@ def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
     report = validation.validate(
         workspace.database,
         workspace.run_id,
-        data_lines=inputs["data_lines"],
-        missing_columns={},  # a missing column stops the build in prepare()
-        as_of=inputs["as_of"],
+        physical_lines=inputs["physical_lines"],
         data_docs_dir=workspace.data_docs,
         max_rejected_share=config.max_rejected_share,
     )
@@ -100,16 +98,18 @@ def publish_build(workspace: Workspace, report: ValidationReport) -> None:
     connection = duckdb.connect(str(workspace.database), read_only=True)
     try:
         rejected = connection.execute("select count(*) from marts.rejected_rows").fetchone()[0]
+        records = dict(
+            connection.execute("select source_file, records from gates.gate_inputs").fetchall()
+        )
     finally:
         connection.close()
-    lines = inputs["data_lines"]
     build_run = {
         "run_id": workspace.run_id,
         "started_at": inputs["started_at"],
         "finished_at": datetime.now(UTC).isoformat(),
         "data_dir": inputs["data_dir"],
         "as_of": inputs["as_of"],
-        **{f"{name.removesuffix('.csv')}_rows": count for name, count in lines.items()},
+        **{f"{name.removesuffix('.csv')}_rows": count for name, count in records.items()},
         "rejected_rows": rejected,
     }
     rows = [
@@ -130,8 +130,8 @@ def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResu
 
     progress(f"checking inputs in {config.data_dir}")
     workspace = prepare(config, run_id=f"cli-{uuid.uuid4().hex[:12]}")
-    counts = workspace.read("inputs")["data_lines"]
-    progress("  " + ", ".join(f"{name}: {n:,} rows" for name, n in counts.items()))
+    counts = workspace.read("inputs")["physical_lines"]
+    progress("  " + ", ".join(f"{name}: {n:,} lines" for name, n in counts.items()))
     timings["inputs"] = time.perf_counter() - clock
 
     # Great Expectations takes seconds to import: let it load while dbt works.

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import duckdb
 
-from circularity.validation import ACCEPTED_ROWS
-
 
 @dataclass(frozen=True)
 class FileSummary:
@@ -46,8 +44,10 @@ class BuildSummary:
 
 def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
     file_summaries = []
-    for name, (accepted_from, _key) in ACCEPTED_ROWS.items():
-        loaded = connection.execute(f"select count(*) from {accepted_from}").fetchone()[0]
+    accepted = connection.execute(
+        "select source_file, accepted_rows from gates.gate_inputs order by source_file"
+    ).fetchall()
+    for name, loaded in accepted:
         # Reasons quote the offending value; group them by their wording alone.
         reasons = connection.execute(
             """

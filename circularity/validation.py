@@ -22,27 +22,6 @@ from circularity.dbt_runner import PROJECT_DIR
 SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECTED_SHARE = 0.5
 
-# Where each input file's accepted rows land, and the key that must be unique among them.
-ACCEPTED_ROWS = {
-    "companies.csv": ("marts.dim_companies", "lower(company_id)"),
-    "company_aliases.csv": (
-        "(select * from intermediate.int_company_aliases_validated"
-        " where rejection_reason is null)",
-        "alias_key",
-    ),
-    "fx_rates.csv": (
-        "(select * from intermediate.int_fx_rates_validated where rejection_reason is null)",
-        "(currency, rate_date)",
-    ),
-    "deals.csv": ("marts.fct_investments", "deal_id"),
-    "pledges.csv": ("marts.fct_pledges", "pledge_id"),
-}
-_DATED = {
-    "deals.csv": ("staging.stg_csv__deals", "announced_date"),
-    "pledges.csv": ("staging.stg_csv__pledges", "announced_date"),
-}
-
-
 @dataclass(frozen=True)
 class ExpectationOutcome:
     suite: str
@@ -96,54 +75,10 @@ def preload() -> None:
     import great_expectations.expectations  # noqa: F401
 
 
-def input_accounting_sql(
-    data_lines: dict[str, int], missing_columns: dict[str, int], as_of: str | None
-) -> str:
-    """One row per input file: its independently counted data lines and where they went."""
-    selects = []
-    for name, (accepted_from, key) in ACCEPTED_ROWS.items():
-        after_as_of = "0"
-        if as_of and name in _DATED:
-            table, column = _DATED[name]
-            after_as_of = (
-                f"(select count(*) from {table} where unreadable_reason is null"
-                f" and {column} > date '{as_of}')"
-            )
-        selects.append(
-            f"""
-            select
-                '{name}' as source_file,
-                {int(data_lines.get(name, 0))} as data_lines,
-                (select count(*) from {accepted_from}) as accepted_rows,
-                (select count(*) from marts.rejected_rows where source_file = '{name}')
-                    as rejected_rows,
-                {after_as_of} as after_as_of_rows,
-                (select count(*) from (
-                    select source_line from {accepted_from}
-                    intersect all
-                    select source_line from marts.rejected_rows where source_file = '{name}'
-                )) as lines_counted_twice,
-                {int(missing_columns.get(name, 0))} as missing_columns,
-                (select count(*) - count(distinct {key}) from {accepted_from})
-                    as duplicate_accepted_ids
-            """
-        )
-    return f"""
-        create or replace temp table input_accounting as
-        select
-            *,
-            coalesce(rejected_rows / nullif(accepted_rows + rejected_rows, 0), 0.0)
-                as rejected_share
-        from ({' union all '.join(selects)})
-    """
-
-
 def validate(
     database: Path,
     run_id: str,
-    data_lines: dict[str, int],
-    missing_columns: dict[str, int],
-    as_of: str | None,
+    physical_lines: dict[str, int],
     data_docs_dir: Path,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     suites: list[str] | None = None,
@@ -157,11 +92,9 @@ def validate(
     connection = duckdb.connect(str(database), read_only=True)
     try:
         names = suites or suite_names()
-        if "inputs" in names:
-            connection.execute(input_accounting_sql(data_lines, missing_columns, as_of))
         for name in names:
             spec = load_suite(name)
-            batch = connection.execute(spec["meta"]["batch_query"]).df()
+            batch = _batch(connection, spec["meta"], physical_lines)
             suite = context.suites.add(
                 gx.ExpectationSuite(
                     name=name, expectations=spec["expectations"], notes=spec.get("notes")
@@ -197,6 +130,22 @@ def validate(
     shutil.rmtree(data_docs_dir, ignore_errors=True)
     context.build_data_docs()
     return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
+
+
+def _batch(
+    connection: duckdb.DuckDBPyConnection, meta: dict[str, Any], physical_lines: dict[str, int]
+) -> Any:
+    """The rows a suite validates. A suite names a relation the dbt gates models computed,
+    or (older suites) a query; the inputs batch gains each file's own line count, taken
+    from its bytes apart from the reader."""
+    if "relation" in meta:
+        schema, table = meta["relation"].split(".")
+        batch = connection.table(f'"{schema}"."{table}"').df()
+    else:
+        batch = connection.execute(meta["batch_query"]).df()
+    if "source_file" in batch.columns and meta.get("relation") == "gates.gate_inputs":
+        batch["physical_lines_counted"] = batch["source_file"].map(physical_lines).fillna(-1)
+    return batch
 
 
 def _context(data_docs_dir: Path) -> Any:

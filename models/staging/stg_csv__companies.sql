@@ -2,7 +2,7 @@
 
 with
 
-{{ csv_rows_ctes(source('csv', 'companies'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__companies'), columns) }},
 
 judged as (
     select

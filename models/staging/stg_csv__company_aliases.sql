@@ -2,7 +2,7 @@
 
 with
 
-{{ csv_rows_ctes(source('csv', 'company_aliases'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__company_aliases'), columns) }},
 
 judged as (
     select

@@ -5,7 +5,7 @@
 
 with
 
-{{ csv_rows_ctes(source('csv', 'deals'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__deals'), columns) }},
 
 typed as (
     select

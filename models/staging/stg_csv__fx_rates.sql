@@ -2,7 +2,7 @@
 
 with
 
-{{ csv_rows_ctes(source('csv', 'fx_rates'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__fx_rates'), columns) }},
 
 typed as (
     select

@@ -5,7 +5,7 @@
 
 with
 
-{{ csv_rows_ctes(source('csv', 'pledges'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__pledges'), columns) }},
 
 typed as (
     select

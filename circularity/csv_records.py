@@ -1,0 +1,274 @@
+"""Reading one input CSV file into records, the way the contract's settled rules read it.
+
+Why this exists: DuckDB's CSV reader is fast, but it stops on files users really have (LF
+mixed with CRLF, an unterminated quote), gives no line numbers for the rows it accepts, and
+counts records instead of physical lines in its rejects. The rules need the physical line
+each record starts on, its raw text, and a bad record set aside with a reason while the rest
+of the file is read. So Python does the one thing it must do here (find the records and
+their lines), and writes them to a regular CSV that DuckDB then reads at full speed.
+
+A record is one physical line, unless a double-quoted field holds line breaks, when it runs
+on until the quote closes (RFC 4180). Lines may end in LF, CRLF or CR, mixed. Lines of
+spaces alone are not records. A record that cannot be read is kept with its reason:
+bytes that are not UTF-8, a control character, malformed or unterminated quoting, or the
+wrong number of fields. After an unterminated quote, reading resumes on the next line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Every output row: where the record starts, how many physical lines it spans, whether it is
+# a blank line (kept so that every physical line is accounted for), why it cannot be read
+# (empty when it can), its raw text (empty when it is exactly the output fields joined by
+# commas), then the contract's columns in the contract's order.
+META_COLUMNS = ("source_line", "line_count", "is_blank", "read_error", "record")
+
+_QUOTED = r'"(?:[^"]|"")*"'
+_PLAIN = r'[^,"\r\n]*'
+_FIELD = rf"(?:{_QUOTED}|{_PLAIN})"
+# A whole record: fields separated by commas, quoted or plain; line breaks only in quotes.
+_RECORD = re.compile(rf"{_FIELD}(?:,{_FIELD})*", re.S)
+_FIELDS = re.compile(rf"(?:^|,)({_QUOTED}|{_PLAIN})", re.S)
+# A line that ends inside a quoted field it opened: the start of a multi-line record.
+_OPENS_QUOTE = re.compile(rf"(?:{_FIELD},)*\"(?:[^\"]|\"\")*", re.S)
+# Control characters other than tab, CR and LF, and the stand-ins for undecodable bytes.
+_UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+_NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
+
+NOT_UTF8 = (
+    "bytes that are not UTF-8 text on this line (was the file saved in another encoding?): "
+    "save the file as UTF-8"
+)
+CONTROL_CHARACTER = (
+    "a control character (such as NUL or U+0001) in the record: remove it; only tab is "
+    "allowed"
+)
+UNTERMINATED_QUOTE = (
+    "unterminated quote: a double-quoted field starts on this line and never closes; "
+    "close it, or double a quote that is part of the text (\"\")"
+)
+MALFORMED_QUOTING = (
+    "malformed quoting: a double quote inside an unquoted field, or text after a closing "
+    "quote; enclose the field in double quotes and double every quote inside it"
+)
+
+
+class FileNotText(Exception):
+    """The file as a whole is not UTF-8 CSV text (UTF-16, binary): no record can be read."""
+
+
+@dataclass(frozen=True)
+class Header:
+    names: tuple[str, ...]  # trimmed and lower-cased, in file order
+
+
+@dataclass
+class ReadStats:
+    records: int = 0
+    blank_lines: int = 0
+    physical_lines: int = 0
+    unreadable: int = 0
+    longest_line: int = 0
+
+
+def sniff_text(path: Path) -> None:
+    """Refuse a file that is not UTF-8 text as a whole, before reading any record: a UTF-16 or
+    UTF-32 byte order mark, or NUL bytes in its first 64 KiB (UTF-16 without a mark, or a
+    binary file)."""
+    with path.open("rb") as handle:
+        start = handle.read(1 << 16)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileNotText("it is saved as UTF-16 (or UTF-32), not UTF-8")
+    if start.count(b"\x00") > max(2, len(start) // 100):
+        raise FileNotText("it holds NUL bytes throughout (UTF-16 without a mark, or binary)")
+
+
+def split_fields(text: str) -> list[str] | None:
+    """The fields of one record's text (no final line break), unquoted; None when the
+    quoting is malformed."""
+    if '"' not in text:
+        return text.split(",")
+    if not _RECORD.fullmatch(text):
+        return None
+    return [
+        field[1:-1].replace('""', '"') if field.startswith('"') else field
+        for field in _FIELDS.findall(text)
+    ]
+
+
+def read_header(path: Path) -> Header:
+    """The header's names, trimmed and lower-cased. Raises FileNotText for a file that is not
+    UTF-8 text."""
+    sniff_text(path)
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        line = handle.readline()
+    text = line.rstrip("\r\n")
+    if _NOT_UTF8.search(text) or "\x00" in text:
+        raise FileNotText("its header line is not UTF-8 text")
+    fields = split_fields(text)
+    if fields is None:
+        raise FileNotText("its header line has malformed quoting")
+    return Header(tuple(name.strip().lower() for name in fields))
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _shown(text: str) -> str:
+    """Raw text as it can be stored: undecodable bytes become U+FFFD."""
+    if _NOT_UTF8.search(text):
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+class _Writer:
+    """Turns physical lines into records and writes one output row per record."""
+
+    def __init__(self, out, header: Header, columns: tuple[str, ...], stats: ReadStats):
+        self.out = out
+        self.stats = stats
+        self.expected = len(header.names)
+        self.positions = [header.names.index(column) for column in columns]
+        # When the file's columns are exactly the contract's, a quote-free line is copied as
+        # it is and its raw text rebuilt from the fields in SQL, which saves writing it twice.
+        self.as_is = header.names == columns
+        self.empty_fields = "," * (len(columns) - 1)
+        self.line_number = 1  # the header
+        self.pending: list[str] = []  # lines of a record still inside a quoted field
+        self.pending_start = 0
+        self.pending_quotes = 0
+
+    def feed(self, line: str) -> None:
+        self.line_number += 1
+        if self.pending:
+            self.pending.append(line)
+            self.pending_quotes += line.count('"')
+            if self.pending_quotes % 2 == 0:
+                self._close_pending()
+            return
+        text = line.rstrip("\r\n")
+        if '"' in text:
+            quotes = text.count('"')
+            if quotes % 2 and _OPENS_QUOTE.fullmatch(text):
+                self.pending = [line]
+                self.pending_start = self.line_number
+                self.pending_quotes = quotes
+                return
+            self._record(self.line_number, 1, text)
+            return
+        if not text.strip(" "):
+            self.stats.blank_lines += 1
+            self.out.write(f"{self.line_number},1,true,,,{self.empty_fields}\n")
+            return
+        if _UNREADABLE.search(text):
+            self._unreadable(self.line_number, 1, text)
+            return
+        if text.count(",") + 1 != self.expected:
+            self._wrong_count(self.line_number, 1, text, text.count(",") + 1)
+            return
+        self.stats.records += 1
+        if self.as_is:
+            self.out.write(f"{self.line_number},1,,,,{text}\n")
+        else:
+            fields = text.split(",")
+            chosen = ",".join(fields[position] for position in self.positions)
+            self.out.write(f'{self.line_number},1,,,"{text}",{chosen}\n')
+
+    def finish(self) -> None:
+        """At the end of the file a quote still open is unterminated."""
+        while self.pending:
+            self._recover()
+
+    def _close_pending(self) -> None:
+        text = "".join(self.pending).rstrip("\r\n")
+        if _RECORD.fullmatch(text):
+            lines = len(self.pending)
+            start = self.pending_start
+            self.pending = []
+            self._record(start, lines, text)
+        else:
+            self._recover()
+
+    def _recover(self) -> None:
+        """The quote opened on the first pending line does not close into a readable record:
+        reject that line alone and read the lines after it again."""
+        first, rest = self.pending[0], self.pending[1:]
+        start = self.pending_start
+        self.pending = []
+        self.stats.records += 1
+        self.stats.unreadable += 1
+        self._write_error(start, 1, UNTERMINATED_QUOTE, first.rstrip("\r\n"))
+        self.line_number = start
+        for line in rest:
+            self.feed(line)
+
+    def _record(self, start: int, lines: int, text: str) -> None:
+        if lines > 1:
+            self.stats.longest_line = max(self.stats.longest_line, len(text))
+        if _UNREADABLE.search(text):
+            self._unreadable(start, lines, text)
+            return
+        fields = split_fields(text)
+        if fields is None:
+            self.stats.records += 1
+            self.stats.unreadable += 1
+            self._write_error(start, lines, MALFORMED_QUOTING, text)
+            return
+        if len(fields) != self.expected:
+            self._wrong_count(start, lines, text, len(fields))
+            return
+        self.stats.records += 1
+        chosen = ",".join(_quote(fields[position]) for position in self.positions)
+        self.out.write(f"{start},{lines},,,{_quote(text)},{chosen}\n")
+
+    def _unreadable(self, start: int, lines: int, text: str) -> None:
+        self.stats.records += 1
+        self.stats.unreadable += 1
+        reason = NOT_UTF8 if _NOT_UTF8.search(text) else CONTROL_CHARACTER
+        self._write_error(start, lines, reason, text)
+
+    def _wrong_count(self, start: int, lines: int, text: str, found: int) -> None:
+        self.stats.records += 1
+        self.stats.unreadable += 1
+        reason = (
+            f"wrong number of fields: expected {self.expected} as in the header, found "
+            f"{found}; a comma inside a value needs the value in double quotes"
+        )
+        self._write_error(start, lines, reason, text)
+
+    def _write_error(self, start: int, lines: int, reason: str, text: str) -> None:
+        shown = _shown(text)
+        if "\x00" in shown:  # DuckDB's CSV reader ends a value at NUL: show it instead
+            shown = shown.replace("\x00", "\\0")
+        self.out.write(
+            f"{start},{lines},,{_quote(reason)},{_quote(shown)},{self.empty_fields}\n"
+        )
+
+
+def write_records(
+    source: Path, destination: Path, columns: tuple[str, ...], header: Header
+) -> ReadStats:
+    """Read `source` and write every record to `destination` as a plain CSV of
+    META_COLUMNS + `columns` (all text). `header` must hold every column."""
+    stats = ReadStats()
+    with (
+        source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as lines,
+        destination.open("w", encoding="utf-8", newline="\n") as out,
+    ):
+        out.write(",".join(META_COLUMNS + columns) + "\n")
+        next(lines, None)
+        writer = _Writer(out, header, columns, stats)
+        feed = writer.feed
+        longest = 0
+        for line in lines:
+            if len(line) > longest:
+                longest = len(line)
+            feed(line)
+        writer.finish()
+        stats.physical_lines = writer.line_number
+        stats.longest_line = max(stats.longest_line, longest)
+    return stats

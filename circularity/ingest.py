@@ -1,0 +1,90 @@
+"""Loading an input CSV file into the build: the step behind the `base_csv__*` dbt Python
+models, so that `dbt build`, `circularity build` and Dagster all read files the same way.
+
+The file's header is checked first (a missing or doubled required column, or a file that is
+not UTF-8 text, stops the build naming the file); then `csv_records` writes every record
+with its physical line to a plain CSV beside the database, which DuckDB reads in parallel
+with the path bound as a parameter, never pasted into SQL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from circularity.csv_records import FileNotText, read_header, write_records
+from circularity.inputs import REQUIRED_COLUMNS, InputError, header_problems
+
+_READ_RECORDS = """
+    create or replace temp table {table} as
+    select * from read_csv(
+        $path, header = true, auto_detect = false, columns = $columns,
+        delim = ',', quote = '"', escape = '"', new_line = '\\n', strict_mode = true,
+        null_padding = false, max_line_size = $max_line_size,
+        buffer_size = $buffer_size
+    )
+"""
+
+
+def _database_folder(connection: duckdb.DuckDBPyConnection) -> Path:
+    row = connection.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    if row and row[0]:
+        return Path(row[0]).resolve().parent
+    return Path(tempfile.gettempdir())
+
+
+def load_input(
+    connection: duckdb.DuckDBPyConnection, data_dir: str | os.PathLike[str], file_name: str
+) -> duckdb.DuckDBPyRelation:
+    """Every physical line of `data_dir/file_name` after the header, as a relation: one row
+    per record (or blank line) with its start line, line count, read error, raw text and the
+    contract's columns as text, untrimmed."""
+    path = Path(data_dir) / file_name
+    columns = REQUIRED_COLUMNS[file_name]
+    if not path.is_file():
+        raise InputError(f"{path}: missing input file; every data directory needs {file_name}")
+    try:
+        header = read_header(path)
+    except FileNotText as error:
+        raise InputError(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8") from error
+    problems = header_problems(path, header.names, columns)
+    if problems:
+        raise InputError("\n".join(problems))
+    table = "ingested_" + file_name.removesuffix(".csv")
+    handle, name = tempfile.mkstemp(
+        prefix=f".{table}-", suffix=".csv", dir=_database_folder(connection)
+    )
+    os.close(handle)
+    records = Path(name)
+    try:
+        stats = write_records(path, records, columns, header)
+        # A record of any length: DuckDB's limit is on a line in bytes, and an output line
+        # holds a record's text and fields (each at most 4 bytes a character, quotes doubled).
+        max_line_size = max(2_097_152, 16 * stats.longest_line + 4096)
+        types = {column: "VARCHAR" for column in columns}
+        connection.execute(
+            _READ_RECORDS.format(table=table),
+            {
+                "path": str(records),
+                "columns": {
+                    "source_line": "BIGINT",
+                    "line_count": "INTEGER",
+                    "is_blank": "BOOLEAN",
+                    "read_error": "VARCHAR",
+                    "record": "VARCHAR",
+                    **types,
+                },
+                "max_line_size": max_line_size,
+                "buffer_size": max(16 * 1_048_576, 2 * max_line_size),
+            },
+        )
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            records.unlink()
+    return connection.table(table)
+
