@@ -15,7 +15,9 @@ staged as (
 ),
 
 -- Rows announced after the as-of date are not part of this build at all; rows whose
--- fields or date cannot be read are rejected in every build.
+-- fields or date cannot be read are rejected in every build. Among the rows in the build,
+-- the first by line owns its id whatever its fate; a record that cannot be split into
+-- fields has no readable id and owns none.
 in_build as (
     select *
     from staged
@@ -29,7 +31,7 @@ first_line_per_id as (
         {{ ids.id }} as flow_id,
         min(source_line) as first_line
     from in_build
-    where unreadable_reason is null
+    where split_error is null
       and {{ ids.id }} is not null
     group by {{ ids.id }}
 ),
@@ -57,6 +59,8 @@ resolved as (
         from_company.group_id as {{ ids.from_id | replace('_id', '_group_id') }},
         to_company.company_id as {{ ids.to_id }},
         to_company.group_id as {{ ids.to_id | replace('_id', '_group_id') }},
+        from_company.matching_companies as from_matches,
+        to_company.matching_companies as to_matches,
         supersedable.flow_id as supersedes_known
     from in_build
     left join first_line_per_id
@@ -90,10 +94,14 @@ judged as (
             'unreadable_reason',
             'row_reason',
             "case when source_line <> first_line then 'duplicate " ~ ids.id ~ " ''' || " ~ ids.id ~ " || ''' (first on line ' || first_line || '): give each row its own id' end",
+            "case when from_matches is not null then 'ambiguous company name ''' || " ~ ids.from_name ~ " || ''' in " ~ ids.from_name ~ ": it matches ' || from_matches || '; use the company_id' end",
+            "case when to_matches is not null then 'ambiguous company name ''' || " ~ ids.to_name ~ " || ''' in " ~ ids.to_name ~ ": it matches ' || to_matches || '; use the company_id' end",
             "case when " ~ ids.from_id ~ " is null then 'unknown company ''' || " ~ ids.from_name ~ " || ''' in " ~ ids.from_name ~ ": add it to companies.csv or company_aliases.csv' end",
             "case when " ~ ids.to_id ~ " is null then 'unknown company ''' || " ~ ids.to_name ~ " || ''' in " ~ ids.to_name ~ ": add it to companies.csv or company_aliases.csv' end",
             "case when " ~ (ids.from_id | replace('_id', '_group_id')) ~ " = " ~ (ids.to_id | replace('_id', '_group_id')) ~ " then 'flow from group ''' || " ~ (ids.from_id | replace('_id', '_group_id')) ~ " || ''' to itself: ' || " ~ ids.from_id ~ " || ' and ' || " ~ ids.to_id ~ " || ' roll up to the same group' end",
             "case when usd_per_unit is null then 'no ' || currency || ' rate in fx_rates.csv on or before ' || announced_date || ': add one' end",
+            "case when " ~ is_too_large('amount_millions', 'amount_approximate', 'usd_per_unit') ~ " then 'amount too large' end",
+            "case when " ~ ids.supersedes ~ " = " ~ ids.id ~ " then '" ~ ids.supersedes ~ " ''' || " ~ ids.supersedes ~ " || ''' names the row itself: a row cannot replace itself' end",
             "case when " ~ ids.supersedes ~ " is not null and supersedes_known is null then '" ~ ids.supersedes ~ " ''' || " ~ ids.supersedes ~ " || ''' names no row of " ~ staging_model | replace('stg_csv__', '') ~ ".csv' end",
         ]) }} as rejection_reason
     from converted
@@ -108,8 +116,12 @@ accepted as (
 
 final as (
     select
-        judged.* exclude (first_line, supersedes_known, as_of_date, unreadable_reason, row_reason),
-        round(judged.amount_millions * judged.usd_per_unit, 2)::decimal(38, 2) as amount_usd_m,
+        judged.* exclude (
+            first_line, supersedes_known, from_matches, to_matches, as_of_date, split_error,
+            unreadable_reason, row_reason
+        ),
+        {{ usd_millions('judged.amount_millions', 'judged.amount_approximate', 'judged.usd_per_unit') }}
+            as amount_usd_m,
         judged.rejection_reason is null
             and judged.{{ ids.id }} in (select superseded_id from accepted) as is_superseded
     from judged
@@ -118,3 +130,27 @@ final as (
 select * from final
 
 {% endmacro %}
+
+{#- Whether an amount's USD value is 10^24 millions or more: exact for USD, on the
+    approximate value otherwise (the exact product may not fit in DECIMAL(38)). -#}
+{% macro is_too_large(amount, approximate, usd_per_unit) -%}
+    (
+        ({{ amount }} is null and {{ approximate }} is not null)
+        or {{ approximate }} * {{ usd_per_unit }}::double >= 1e24
+        or ({{ usd_per_unit }} = 1 and {{ amount }} >= 1e24::decimal(38, 0))
+    )
+{%- endmacro %}
+
+{#- An amount in USD millions rounded half-up to 0.01, exactly. The product of an amount
+    (scale 12) and a rate (scale 10) fits DECIMAL(38) below 10^16; larger values are
+    multiplied at scale 4, still exact to the cent for any amount written to 4 decimals. -#}
+{% macro usd_millions(amount, approximate, usd_per_unit) -%}
+    case
+        when {{ amount }} is null or {{ usd_per_unit }} is null then null
+        when {{ is_too_large(amount, approximate, usd_per_unit) }} then null
+        when {{ usd_per_unit }} = 1 then round({{ amount }}, 2)
+        when {{ approximate }} * {{ usd_per_unit }}::double < 1e15
+            then round({{ amount }} * {{ usd_per_unit }}, 2)
+        else round({{ amount }}::decimal(38, 4) * {{ usd_per_unit }}, 2)
+    end::decimal(38, 2)
+{%- endmacro %}

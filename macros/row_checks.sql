@@ -1,19 +1,34 @@
 {#- Small predicates shared by the staging models, so every file judges a value alike. -#}
 
-{#- A strict YYYY-MM-DD calendar date, or null. -#}
+{#- A strict YYYY-MM-DD calendar date from 0001-01-01 to 9999-12-31, or null. -#}
 {% macro parse_iso_date(value) -%}
     case
-        when regexp_full_match({{ value }}, '\d{4}-\d{2}-\d{2}')
+        when regexp_full_match({{ value }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+            and not starts_with({{ value }}, '0000')
             then cast(try_strptime({{ value }}, '%Y-%m-%d') as date)
     end
 {%- endmacro %}
 
-{#- A plain decimal number (digits, optional sign and fraction), or null. -#}
-{% macro parse_decimal(value, scale=6) -%}
+{#- Whether a text is a plain decimal number: ASCII digits, an optional sign and fraction
+    (`+5`, `.5`, `5.` and `-0` are numbers; exponents, separators and spaces are not). -#}
+{% macro is_plain_number(value) -%}
+    regexp_full_match({{ value }}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)')
+{%- endmacro %}
+
+{#- A plain decimal number kept exact at `scale` decimals, or null when it is not one or
+    has more integer digits than DECIMAL(38, scale) holds (amounts that large are judged
+    too large on their approximate value). -#}
+{% macro parse_decimal(value, scale=12) -%}
     case
-        when regexp_full_match({{ value }}, '[+-]?(\d+\.?\d*|\.\d+)')
-            then try_cast({{ value }} as decimal(38, {{ scale }}))
+        when {{ is_plain_number(value) }}
+            and length(ltrim(split_part(ltrim({{ value }}, '+-'), '.', 1), '0')) <= {{ 38 - scale }}
+            then cast({{ value }} as decimal(38, {{ scale }}))
     end
+{%- endmacro %}
+
+{#- The approximate value of a plain decimal number of any size, or null. -#}
+{% macro parse_approximate(value) -%}
+    case when {{ is_plain_number(value) }} then cast({{ value }} as double) end
 {%- endmacro %}
 
 {#- The first non-null of a list of reason expressions: a row reports its first problem. -#}

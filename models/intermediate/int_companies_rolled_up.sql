@@ -43,7 +43,6 @@ rolled_up as (
         from walk
         inner join candidates as parent on walk.company_key = parent.company_key
         inner join candidates as child on child.parent_key = walk.company_key
-        where walk.depth < 1000
     )
     select * from walk
 ),

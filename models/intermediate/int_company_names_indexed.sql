@@ -1,6 +1,7 @@
 -- Every name a flow may use for a company: its id, its name and its aliases, matched
 -- case-insensitively after trimming. An id wins over a name, a name over an alias; a key
--- that names two companies at its best rank is ambiguous and resolves to nothing.
+-- that names two companies at its best rank is ambiguous: it resolves to no company and
+-- lists the companies it matches, so that a flow naming it is rejected as ambiguous.
 
 with
 
@@ -30,25 +31,29 @@ best_rank as (
     group by name_key
 ),
 
-unambiguous as (
+matches as (
     select
         candidate_names.name_key,
-        min(candidate_names.company_id) as company_id
+        list_sort(list_distinct(list(candidate_names.company_id))) as company_ids
     from candidate_names
     inner join best_rank
         on candidate_names.name_key = best_rank.name_key
         and candidate_names.name_rank = best_rank.name_rank
     group by candidate_names.name_key
-    having count(distinct candidate_names.company_id) = 1
 ),
 
 final as (
     select
-        unambiguous.name_key,
-        unambiguous.company_id,
-        companies.group_id
-    from unambiguous
-    inner join companies on unambiguous.company_id = companies.company_id
+        matches.name_key,
+        companies.company_id,
+        companies.group_id,
+        case
+            when len(matches.company_ids) > 1 then array_to_string(matches.company_ids, ', ')
+        end as matching_companies
+    from matches
+    left join companies
+        on len(matches.company_ids) = 1
+        and matches.company_ids[1] = companies.company_id
 )
 
 select * from final

@@ -19,6 +19,7 @@ typed as (
         investee,
         amount_millions as amount_text,
         {{ parse_decimal('amount_millions') }} as amount_millions,
+        {{ parse_approximate('amount_millions') }} as amount_approximate,
         currency,
         amount_qualifier,
         instrument,
@@ -34,7 +35,7 @@ judged as (
         coalesce(split_error, {{ date_reason('announced_date_text', 'announced_date', 'announced_date') }}) as unreadable_reason,
         {{ first_reason(
             [missing_fields_reason(['deal_id', 'investor', 'investee', 'currency', 'amount_qualifier', 'instrument', 'source_url'])]
-            + amount_reasons('amount_text', 'amount_millions', 'amount_qualifier')
+            + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')
             + [
                 "case when instrument not in ('equity', 'convertible_note', 'warrant', 'credits', 'debt', 'other') then 'unknown instrument ''' || instrument || ''': use equity, convertible_note, warrant, credits, debt or other' end",
                 currency_reason('currency'),
@@ -52,13 +53,16 @@ final as (
         announced_date,
         investor as investor_name,
         investee as investee_name,
+        amount_text,
         amount_millions,
+        amount_approximate,
         currency,
         amount_qualifier,
         instrument,
         supersedes_deal_id,
         source_url,
         notes,
+        split_error,
         unreadable_reason,
         row_reason
     from judged

@@ -19,6 +19,7 @@ typed as (
         recipient,
         amount_millions as amount_text,
         {{ parse_decimal('amount_millions') }} as amount_millions,
+        {{ parse_approximate('amount_millions') }} as amount_approximate,
         currency,
         amount_qualifier,
         period_years as period_years_text,
@@ -36,7 +37,7 @@ judged as (
         coalesce(split_error, {{ date_reason('announced_date_text', 'announced_date', 'announced_date') }}) as unreadable_reason,
         {{ first_reason(
             [missing_fields_reason(['pledge_id', 'pledger', 'recipient', 'currency', 'amount_qualifier', 'category', 'source_url'])]
-            + amount_reasons('amount_text', 'amount_millions', 'amount_qualifier')
+            + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')
             + [
                 "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years: write e.g. 5, or leave it blank when unknown' end",
                 "case when category not in ('cloud_compute', 'chips', 'datacenter', 'power', 'other') then 'unknown category ''' || category || ''': use cloud_compute, chips, datacenter, power or other' end",
@@ -55,7 +56,9 @@ final as (
         announced_date,
         pledger as pledger_name,
         recipient as recipient_name,
+        amount_text,
         amount_millions,
+        amount_approximate,
         currency,
         amount_qualifier,
         period_years,
@@ -63,6 +66,7 @@ final as (
         supersedes_pledge_id,
         source_url,
         notes,
+        split_error,
         unreadable_reason,
         row_reason
     from judged
