@@ -134,11 +134,12 @@ select * from final
 {#- Whether an amount's USD value is 10^24 millions or more: exact for USD, on the
     approximate value otherwise (the exact product may not fit in DECIMAL(38)). -#}
 {% macro is_too_large(amount, approximate, usd_per_unit) -%}
-    (
-        ({{ amount }} is null and {{ approximate }} is not null)
-        or {{ approximate }} * {{ usd_per_unit }}::double >= 1e24
-        or ({{ usd_per_unit }} = 1 and {{ amount }} >= 1e24::decimal(38, 0))
-    )
+    case
+        when {{ usd_per_unit }} = 1
+            then ({{ amount }} is null and {{ approximate }} is not null)
+                or {{ amount }} >= cast('1000000000000000000000000' as decimal(38, 0))
+        else {{ approximate }} * {{ usd_per_unit }}::double >= 1e24
+    end
 {%- endmacro %}
 
 {#- An amount in USD millions rounded half-up to 0.01, exactly. The product of an amount
