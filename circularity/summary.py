@@ -18,7 +18,9 @@ class FileSummary:
 @dataclass(frozen=True)
 class BuildSummary:
     files: list[FileSummary]
-    top_pairs: list[tuple[str, str, float, float, float | None]]
+    # (investor, investee, invested, pledged back, ratio, firm invested, firm pledged back,
+    # firm ratio): the firm figures leave up_to (contingent) money out on both sides.
+    top_pairs: list[tuple[str, str, float, float, float | None, float, float, float | None]]
     top_loops: list[tuple[str, int, float]]
 
     def lines(self) -> list[str]:
@@ -30,7 +32,10 @@ class BuildSummary:
         out.extend(
             f"  {investor} -> {investee}: {invested:,.2f} -> {pledged:,.2f}"
             + (f" (ratio {ratio:.2f})" if ratio is not None else "")
-            for investor, investee, invested, pledged, ratio in self.top_pairs
+            + f"; firm {firm_invested:,.2f} -> {firm_pledged:,.2f}"
+            + (f" (ratio {firm_ratio:.2f})" if firm_ratio is not None else "")
+            for investor, investee, invested, pledged, ratio, firm_invested, firm_pledged,
+            firm_ratio in self.top_pairs
         )
         if not self.top_pairs:
             out.append("  none")
@@ -65,7 +70,8 @@ def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
     top_pairs = connection.execute(
         """
         select investor_group_id, investee_group_id, invested_usd_m::double,
-               pledged_back_usd_m::double, reciprocal_ratio
+               pledged_back_usd_m::double, reciprocal_ratio, invested_firm_usd_m::double,
+               pledged_back_firm_usd_m::double, reciprocal_ratio_firm
         from marts.reciprocal_spend
         where pledged_back_usd_m > 0
         order by pledged_back_usd_m desc, invested_usd_m desc

@@ -55,10 +55,12 @@ BROKEN = {
     """,
     "reciprocal_spend": """
         create table marts.reciprocal_spend as select * from (values
-            ('a', 'b', -1.0::decimal(38, 2), -1.0::decimal(38, 2), 5.0::decimal(38, 2), 9.0),
-            ('a', 'b', 2.0::decimal(38, 2), null::decimal(38, 2), -3.0::decimal(38, 2), null)
-        ) t(investor_group_id, investee_group_id, invested_usd_m, pledged_back_usd_m,
-            pledged_back_firm_usd_m, reciprocal_ratio)
+            ('a', 'b', -1.0::decimal(38, 2), 1.0::decimal(38, 2), -1.0::decimal(38, 2),
+             5.0::decimal(38, 2), 9.0, 9.0),
+            ('a', 'b', 2.0::decimal(38, 2), 1.0::decimal(38, 2), null::decimal(38, 2),
+             -3.0::decimal(38, 2), null, null)
+        ) t(investor_group_id, investee_group_id, invested_usd_m, invested_firm_usd_m,
+            pledged_back_usd_m, pledged_back_firm_usd_m, reciprocal_ratio, reciprocal_ratio_firm)
     """,
     "circular_loops": """
         create table marts.circular_loops as select * from (values
