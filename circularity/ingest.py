@@ -9,13 +9,16 @@ with the path bound as a parameter, never pasted into SQL."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import duckdb
 
-from circularity.csv_records import FileNotText, read_header, write_records
+from circularity.csv_records import FileNotText, Header, ReadStats, read_header, write_records
 from circularity.inputs import REQUIRED_COLUMNS, InputError, header_problems
 
 _READ_RECORDS = """
@@ -27,6 +30,26 @@ _READ_RECORDS = """
         buffer_size = $buffer_size
     )
 """
+
+
+# Files larger than this are read in a child process, so that two files use two cores.
+_CHILD_PROCESS_BYTES = 16 * 1_048_576
+
+
+def _write_records(
+    path: Path, records: Path, columns: tuple[str, ...], header: Header
+) -> ReadStats:
+    if path.stat().st_size < _CHILD_PROCESS_BYTES:
+        return write_records(path, records, columns, header)
+    completed = subprocess.run(
+        [sys.executable, "-m", "circularity.csv_records", str(path), str(records), *columns],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise InputError(f"{path}: cannot be read: {completed.stderr.strip()[-2000:]}")
+    return ReadStats(**json.loads(completed.stdout))
 
 
 def _database_folder(connection: duckdb.DuckDBPyConnection) -> Path:
@@ -62,7 +85,7 @@ def load_input(
     os.close(handle)
     records = Path(name)
     try:
-        stats = write_records(path, records, columns, header)
+        stats = _write_records(path, records, columns, header)
         # A record of any length: DuckDB's limit is on a line in bytes, and an output line
         # holds a record's text and fields (each at most 4 bytes a character, quotes doubled).
         max_line_size = max(2_097_152, 16 * stats.longest_line + 4096)
@@ -87,4 +110,3 @@ def load_input(
         with contextlib.suppress(FileNotFoundError):
             records.unlink()
     return connection.table(table)
-

@@ -80,34 +80,28 @@ BROKEN = {
 }
 
 # The input accounting reads where every file's rows went.
+# The gates model of the inputs suite, broken every way: deals lines that do not add up to
+# the file's own count, a line read twice, records not all accounted for and one counted
+# twice, 75% rejected, and a repeated id among accepted companies.
 BROKEN_INPUT_TABLES = """
-    create table marts.dim_companies as
-        select * from (values ('a', 2), ('A', 3)) t(company_id, source_line);
-    create table intermediate.int_company_aliases_validated as
-        select * from (values ('x', 2, null)) t(alias_key, source_line, rejection_reason);
-    create table intermediate.int_fx_rates_validated as
-        select * from (values ('EUR', date '2024-01-01', 2, null))
-        t(currency, rate_date, source_line, rejection_reason);
-    create table marts.fct_investments as
-        select * from (values ('d1', 2)) t(deal_id, source_line);
-    create table marts.fct_pledges as
-        select * from (values ('p1', 2)) t(pledge_id, source_line);
-    create table marts.rejected_rows as
-        select * from (values ('deals.csv', 2, 'x'), ('deals.csv', 3, 'x'), ('deals.csv', 4, 'x'))
-        t(source_file, source_line, reason);
+    create table gates.gate_inputs as select * from (values
+        ('deals.csv', 5, 1, 4, 1, 3, 0, 5, 1, 0.75, 0),
+        ('companies.csv', 3, 0, 2, 2, 0, 0, 2, 0, 0.0, 1)
+    ) t(source_file, physical_lines_read, lines_read_twice, records, accepted_rows,
+        rejected_rows, after_as_of_rows, records_accounted, records_counted_twice,
+        rejected_share, duplicate_accepted_ids)
 """
 
-
-# Data lines per file as counted by the line count, to go with BROKEN_INPUT_TABLES.
-BROKEN_INPUT_LINES = {
-    "companies.csv": 2, "company_aliases.csv": 1, "fx_rates.csv": 1, "deals.csv": 3,
-    "pledges.csv": 1,
-}
+# Physical lines per file as counted from the bytes, to go with BROKEN_INPUT_TABLES.
+BROKEN_INPUT_LINES = {"companies.csv": 3, "deals.csv": 4}
 
 
 def _fake_build(path: Path, sql: str) -> Path:
     connection = duckdb.connect(str(path))
-    connection.execute("create schema marts; create schema intermediate; create schema staging")
+    connection.execute(
+        "create schema marts; create schema intermediate; create schema staging;"
+        " create schema gates"
+    )
     connection.execute(sql)
     connection.close()
     return path
@@ -117,8 +111,7 @@ def _fake_build(path: Path, sql: str) -> Path:
 def test_every_expectation_of_a_mart_suite_can_fail(suite: str, tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN[suite])
     report = validation.validate(
-        database, "broken", data_lines={}, missing_columns={}, as_of=None,
-        data_docs_dir=tmp_path / "docs", suites=[suite],
+        database, "broken", physical_lines={}, data_docs_dir=tmp_path / "docs", suites=[suite],
     )
     expected = len(validation.load_suite(suite)["expectations"])
     assert len(report.outcomes) == expected
@@ -131,12 +124,7 @@ def test_every_expectation_of_the_inputs_suite_can_fail(tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN_INPUT_TABLES)
     report = validation.validate(
         database, "broken",
-        # deals: 1 accepted + 3 rejected of 4 lines, but line 2 is in both (counted twice),
-        # so 5 lines are accounted for; 75% rejected; companies lack a column and repeat
-        # an id (case-insensitively).
-        data_lines=BROKEN_INPUT_LINES,
-        missing_columns={"companies.csv": 1},
-        as_of=None,
+        physical_lines=BROKEN_INPUT_LINES,
         data_docs_dir=tmp_path / "docs",
         suites=["inputs"],
     )
@@ -151,8 +139,8 @@ def test_rejected_share_limit_is_a_parameter(tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN_INPUT_TABLES)
     report = validation.validate(
         database, "lenient",
-        data_lines=BROKEN_INPUT_LINES,
-        missing_columns={}, as_of=None, data_docs_dir=tmp_path / "docs",
+        physical_lines=BROKEN_INPUT_LINES,
+        data_docs_dir=tmp_path / "docs",
         max_rejected_share=0.8, suites=["inputs"],
     )
     share = next(o for o in report.outcomes if o.column_name == "rejected_share")

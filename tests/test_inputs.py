@@ -1,4 +1,4 @@
-"""The independent line count and header check of the input files."""
+"""The independent line count, the header check and the record reader of input files."""
 
 from __future__ import annotations
 
@@ -6,20 +6,68 @@ from pathlib import Path
 
 import pytest
 
-from circularity.inputs import InputError, check_data_dir, count_data_lines, read_header
+from circularity.csv_records import read_header, split_fields, write_records
+from circularity.inputs import InputError, check_data_dir, count_physical_lines
 from tests.conftest import write_data_dir
 
 
-def test_count_skips_header_and_blank_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "lines"),
+    [
+        (b'a,b\r\n1,2\r\n\r\n   \n3,"x"\n4,5', 6),
+        (b"a,b\r1,2\r3,4\r", 3),
+        (b'a,b\n1,"two\nlines"\n', 3),
+        (b"", 0),
+        (b"a,b", 1),
+    ],
+)
+def test_physical_lines_are_counted_from_the_bytes(tmp_path: Path, content, lines) -> None:
     path = tmp_path / "x.csv"
-    path.write_bytes(b"a,b\r\n1,2\r\n\r\n   \n3,\"x\"\n4,5")
-    assert count_data_lines(path) == 3
+    path.write_bytes(content)
+    assert count_physical_lines(path) == lines
+
+
+def test_a_crlf_split_across_chunks_is_one_line_end(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("circularity.inputs._CHUNK", 4)
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\r\n1,2\r\n")  # the first CRLF straddles bytes 4 and 5
+    assert count_physical_lines(path) == 2
 
 
 def test_header_is_trimmed_lowercased_and_bom_free(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_bytes(b"\xef\xbb\xbf Deal_ID ,\"notes\"\n")
-    assert read_header(path) == ("deal_id", "notes")
+    path.write_bytes(b'\xef\xbb\xbf Deal_ID ,"notes"\n')
+    assert read_header(path).names == ("deal_id", "notes")
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("a,b,,c", ["a", "b", "", "c"]),
+        ('"a,1","b""q""",', ["a,1", 'b"q"', ""]),
+        ('"two\r\nlines",x', ["two\r\nlines", "x"]),
+        ('a,b"c', None),
+        ('"a"b,c', None),
+    ],
+)
+def test_fields_follow_rfc_4180(text, fields) -> None:
+    assert split_fields(text) == fields
+
+
+def test_records_lines_and_reasons(tmp_path: Path) -> None:
+    source = tmp_path / "x.csv"
+    source.write_bytes(b'a,b\n1,2\n\n"x\ny",3\n4\n"open,5\n6,7\n')
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, ("a", "b"), read_header(source))
+    rows = out.read_text().splitlines()
+    assert rows[0] == "source_line,line_count,is_blank,read_error,record,a,b"
+    assert rows[1] == "2,1,,,,1,2"
+    assert rows[2] == "3,1,true,,,,"
+    assert rows[3:6] == ['4,2,,,"""x', 'y"",3","x', 'y","3"']
+    assert rows[6].startswith('6,1,,"wrong number of fields: expected 2 as in the header')
+    assert rows[7].startswith('7,1,,"unterminated quote')
+    assert rows[8] == "8,1,,,,6,7"
+    assert (stats.records, stats.blank_lines, stats.physical_lines) == (5, 1, 8)
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:

@@ -40,8 +40,11 @@ def deal(deal_id: str, **fields: str) -> str:
 
 # (physical line, bytes). A multi-line record is one entry that starts on its line.
 DEALS: list[tuple[int, bytes]] = [
-    (1, b"\xef\xbb\xbf Deal_ID ,ANNOUNCED_DATE,investor, investee,amount_millions,currency,"
-        b"amount_qualifier,instrument,supersedes_deal_id,source_url,Notes\r\n"),
+    (
+        1,
+        b"\xef\xbb\xbf Deal_ID ,ANNOUNCED_DATE,investor, investee,amount_millions,currency,"
+        b"amount_qualifier,instrument,supersedes_deal_id,source_url,Notes\r\n",
+    ),
     (2, deal("d01").encode() + b"\r\n"),
     (3, deal("d02", notes='"two\r\nlines"').encode() + b"\n"),
     (5, deal("d03", notes="caf\xe9").encode("latin-1") + b"\r"),
@@ -78,10 +81,20 @@ DEALS: list[tuple[int, bytes]] = [
 ]
 
 ACCEPTED = {  # deal_id -> (source_line, amount_usd_m)
-    "d01": (2, 100.0), "d02": (3, 100.0), "d06": (9, 100.0), "d09": (14, 100.0),
-    "d10": (15, 100.0), "d13": (18, 999999999999999999999999.99), "d16": (22, 5.0),
-    "d17": (23, 0.5), "d18": (24, 5.0), "d19": (25, 0.0), "d25": (31, 2.13),
-    "d27": (33, 100.0), "d29": (35, 7.0), "d31": (37, 1.0),
+    "d01": (2, 100.0),
+    "d02": (3, 100.0),
+    "d06": (9, 100.0),
+    "d09": (14, 100.0),
+    "d10": (15, 100.0),
+    "d13": (18, 999999999999999999999999.99),
+    "d16": (22, 5.0),
+    "d17": (23, 0.5),
+    "d18": (24, 5.0),
+    "d19": (25, 0.0),
+    "d25": (31, 2.13),
+    "d27": (33, 100.0),
+    "d29": (35, 7.0),
+    "d31": (37, 1.0),
 }
 REJECTED = {  # source_line -> the start of the reason
     5: "bytes that are not UTF-8",
@@ -171,9 +184,7 @@ def test_every_record_is_a_fact_or_rejected_exactly_once(hostile):
         warehouse, "select source_line from marts.rejected_rows where source_file = 'deals.csv'"
     )
     lines = sorted(line for (line,) in facts + rejected)
-    assert lines == sorted(
-        [line for line, _ in ACCEPTED.values()] + list(REJECTED)
-    )
+    assert lines == sorted([line for line, _ in ACCEPTED.values()] + list(REJECTED))
     assert len(set(lines)) == len(lines)
 
 
@@ -190,8 +201,7 @@ def test_rejected_records_keep_their_raw_text(hostile):
     records = dict(
         query(
             warehouse,
-            "select source_line, record from marts.rejected_rows "
-            "where source_file = 'deals.csv'",
+            "select source_line, record from marts.rejected_rows where source_file = 'deals.csv'",
         )
     )
     assert records[12] == deal("d07") + ",extra"
@@ -279,9 +289,19 @@ def test_a_required_column_named_twice_fails_naming_the_column(tmp_path):
 def test_the_cli_says_so_in_one_line_without_a_traceback(tmp_path):
     data_dir = _data_dir_with(tmp_path, "deals.csv", HEADERS["deals.csv"].encode("utf-16"))
     completed = subprocess.run(
-        [sys.executable, "-m", "circularity.cli", "build", "--data-dir", str(data_dir),
-         "--warehouse", str(tmp_path / "w" / "c.duckdb")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "circularity.cli",
+            "build",
+            "--data-dir",
+            str(data_dir),
+            "--warehouse",
+            str(tmp_path / "w" / "c.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode != 0
     assert "Traceback" not in completed.stderr + completed.stdout
