@@ -1,8 +1,8 @@
 """Great Expectations gates of a build.
 
-Each suite in `expectations/` is a GX Core 1.x suite in JSON; its `meta.batch_query` says
-which columns (and which per-row facts DuckDB can compute, like `is_between_groups`) to read
-from the build, so GX validates a small pandas batch rather than whole tables. GX 1.x has no
+Each suite in `expectations/` is a GX Core 1.x suite in JSON; it validates the rows of the
+dbt model `gates.gate_<suite>`, where SQL computed the per-row facts it judges (like
+`is_between_groups`), so GX validates a small pandas batch rather than whole tables. GX 1.x has no
 DuckDB engine and its SQL route through duckdb-engine returns empty results, hence batches.
 """
 
@@ -94,7 +94,7 @@ def validate(
         names = suites or suite_names()
         for name in names:
             spec = load_suite(name)
-            batch = _batch(connection, spec["meta"], physical_lines)
+            batch = _batch(connection, name, physical_lines)
             suite = context.suites.add(
                 gx.ExpectationSuite(
                     name=name, expectations=spec["expectations"], notes=spec.get("notes")
@@ -133,17 +133,13 @@ def validate(
 
 
 def _batch(
-    connection: duckdb.DuckDBPyConnection, meta: dict[str, Any], physical_lines: dict[str, int]
+    connection: duckdb.DuckDBPyConnection, suite: str, physical_lines: dict[str, int]
 ) -> Any:
-    """The rows a suite validates. A suite names a relation the dbt gates models computed,
-    or (older suites) a query; the inputs batch gains each file's own line count, taken
-    from its bytes apart from the reader."""
-    if "relation" in meta:
-        schema, table = meta["relation"].split(".")
-        batch = connection.table(f'"{schema}"."{table}"').df()
-    else:
-        batch = connection.execute(meta["batch_query"]).df()
-    if "source_file" in batch.columns and meta.get("relation") == "gates.gate_inputs":
+    """The rows suite `name` validates: the dbt model gates.gate_<name>, which computed
+    them in SQL. The inputs batch gains each file's own line count, taken from its bytes
+    apart from the reader."""
+    batch = connection.table(f'"gates"."gate_{suite}"').df()
+    if suite == "inputs":
         batch["physical_lines_counted"] = batch["source_file"].map(physical_lines).fillna(-1)
     return batch
 

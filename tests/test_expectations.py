@@ -4,12 +4,15 @@ fail."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from circularity import validation
+from circularity.dbt_runner import PROJECT_DIR, dbt_executable
 
 # Per suite: tables of a fake build whose rows break every expectation of the suite.
 BROKEN = {
@@ -96,6 +99,18 @@ BROKEN_INPUT_TABLES = """
 BROKEN_INPUT_LINES = {"companies.csv": 3, "deals.csv": 4}
 
 
+def _gate(database: Path, suite: str) -> None:
+    """Compute gates.gate_<suite> from the fake marts with the real dbt model."""
+    subprocess.run(
+        [dbt_executable(), "run", "--quiet", "--select", f"gate_{suite}",
+         "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+         "--target-path", str(database.parent / "target"),
+         "--log-path", str(database.parent / "target")],
+        env={**os.environ, "CIRCULARITY_DBT_DATABASE": str(database)},
+        cwd=database.parent, check=True,
+    )
+
+
 def _fake_build(path: Path, sql: str) -> Path:
     connection = duckdb.connect(str(path))
     connection.execute(
@@ -110,6 +125,7 @@ def _fake_build(path: Path, sql: str) -> Path:
 @pytest.mark.parametrize("suite", sorted(BROKEN))
 def test_every_expectation_of_a_mart_suite_can_fail(suite: str, tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN[suite])
+    _gate(database, suite)
     report = validation.validate(
         database, "broken", physical_lines={}, data_docs_dir=tmp_path / "docs", suites=[suite],
     )
