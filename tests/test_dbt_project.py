@@ -1,6 +1,7 @@
 """`dbt build` straight from the project root, with the default profile: the third way
-people use the warehouse. It also runs the dbt unit tests (roll-up, supersession, FX,
-qualifiers, loops), which `circularity build` leaves to this suite."""
+people use the warehouse. It builds the development warehouse beside the published one and
+never touches the published file; it also runs the dbt unit tests, which the publishing
+doors leave to this suite."""
 
 from __future__ import annotations
 
@@ -25,4 +26,7 @@ def test_dbt_build_from_project_root_with_default_profile(tmp_path: Path) -> Non
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "ERROR=0" in completed.stdout and "unit_test" in completed.stdout
-    assert query(warehouse, "select count(*) > 30 from marts.fct_investments") == [(True,)]
+    assert not warehouse.exists()
+    development = warehouse.with_name("circularity.dev.duckdb")
+    assert query(development, "select count(*) > 30 from marts.fct_investments") == [(True,)]
+    assert not list(warehouse.parent.glob(".ingested_*")), "the ingest left a file behind"
