@@ -81,3 +81,19 @@
             then '{{ column_name }} ''' || {{ date_text }} || ''' is not a date: write YYYY-MM-DD'
     end
 {%- endmacro %}
+
+{#- `numerator / denominator` rounded half-up to 0.01, exactly, for a non-negative amount
+    (scale 2) and a positive denominator (taken at scale 6). DuckDB divides decimals as
+    DOUBLE, which can land a cent off; this divides whole numbers of cents instead:
+    floor((2 * cents * 10^6 + d) / (2 * d)) with d the denominator in millionths. -#}
+{% macro divide_half_up(numerator, denominator) -%}
+    case
+        when {{ numerator }} is not null and {{ denominator }} > 0
+            then (
+                (
+                    2 * ({{ numerator }} * 100)::hugeint * 1000000
+                    + ({{ denominator }}::decimal(38, 6) * 1000000)::hugeint
+                ) // (2 * ({{ denominator }}::decimal(38, 6) * 1000000)::hugeint)
+            )::decimal(38, 0) / 100
+    end::decimal(38, 2)
+{%- endmacro %}

@@ -26,8 +26,11 @@ judged as (
         source_url is not null as has_source_url,
         pledger_group_id <> recipient_group_id as is_between_groups,
         (amount_usd_m is null) = (amount_qualifier = 'undisclosed') as amount_matches_qualifier,
-        annualized_usd_m is not distinct from round(amount_usd_m / period_years, 2)
-            as annualized_matches,
+        -- annualized times the period is the amount, to half a cent a year
+        coalesce(
+            abs(annualized_usd_m * period_years - amount_usd_m) <= 0.005 * period_years,
+            annualized_usd_m is null and (period_years is null or amount_usd_m is null)
+        ) as annualized_matches,
         pledger_id in (select company_id from company_ids)
         and recipient_id in (select company_id from company_ids) as has_known_companies,
         amount_usd_m,

@@ -20,7 +20,7 @@ final as (
         usd_per_unit,
         amount_qualifier,
         period_years,
-        round(amount_usd_m / period_years, 2)::decimal(38, 2) as annualized_usd_m,
+        {{ divide_half_up('amount_usd_m', 'period_years') }} as annualized_usd_m,
         category,
         supersedes_pledge_id,
         is_superseded,
