@@ -1,5 +1,5 @@
 -- The yardstick of `circularity bench`: the seven marts of the contract, written by hand
--- from the contract (docs: "The public contract" and its settled rules) as one plain
+-- from the public contract of the project and its settled rules, as one plain
 -- DuckDB script. No dbt, no macro or model of the project: only the contract's rules, so a
 -- build that breaks one of them and a reference that shares the mistake cannot agree by
 -- construction.
