@@ -2,10 +2,14 @@
 
 For each size, synthetic data is generated once; then, in the same run, (a) the full
 `circularity build` (input checks, dbt with its tests, Great Expectations, publish) and (b)
-the reference, `bench/reference.sql` run by one DuckDB process: the same SQL models, with
-no dbt, no tests, no validation. Both are timed with the peak memory of their whole process
-tree, and their marts must be equal. `bench/reference.sql` is generated from the dbt
-project (`circularity bench --write-reference`), so the two can never drift apart."""
+the reference, `bench/reference.sql` run by one DuckDB child process. Both are timed with
+the peak memory of their whole process tree.
+
+The reference is written by hand from the contract, in plain DuckDB SQL, with nothing taken
+from the dbt models or macros: so it is an independent yardstick, and its marts must equal
+the build's on every column the contract defines. When they differ the bench says where,
+prints the first differing rows and exits non-zero: a ratio between two programs that do
+not do the same work means nothing."""
 
 from __future__ import annotations
 
@@ -25,17 +29,58 @@ from pathlib import Path
 
 import duckdb
 
-from circularity.dbt_runner import PROJECT_DIR, dbt_executable, dbt_variables
+from circularity.dbt_runner import PROJECT_DIR
 from circularity.synth import parse_count, synthesize
 
 REFERENCE_SQL = PROJECT_DIR / "bench" / "reference.sql"
-RESULTS_DIR = PROJECT_DIR / "bench" / "results"
-MARTS = (
-    "dim_companies", "fct_investments", "fct_pledges", "investment_totals",
-    "reciprocal_spend", "circular_loops", "rejected_rows",
-)
-DATA_DIR_PLACEHOLDER = "__CIRCULARITY_DATA_DIR__"
+OUT_DIR = PROJECT_DIR / "bench" / "out"  # ignored by git: figures are not source
 REFERENCE_DATABASE = "reference.duckdb"
+
+# The contract's columns of each mart, as compared: amounts at DECIMAL(38, 2), ratios to 6
+# decimals. `circular_loops.loop_id` is left out (the contract names the column but not its
+# value), and so is the wording of a rejection reason: only that there is one.
+_AMOUNT = "cast({} as decimal(38, 2))"
+_RATIO = "round(cast({} as double), 6)"
+CONTRACT_COLUMNS: dict[str, dict[str, str]] = {
+    "dim_companies": {
+        "company_id": "{}", "name": "{}", "parent_id": "{}", "group_id": "{}", "kind": "{}",
+        "country": "{}",
+    },
+    "fct_investments": {
+        "deal_id": "{}", "announced_date": "{}", "investor_id": "{}", "investee_id": "{}",
+        "investor_group_id": "{}", "investee_group_id": "{}", "amount_usd_m": _AMOUNT,
+        "amount_qualifier": "{}", "instrument": "{}", "is_superseded": "{}",
+        "source_url": "{}",
+    },
+    "fct_pledges": {
+        "pledge_id": "{}", "announced_date": "{}", "pledger_id": "{}", "recipient_id": "{}",
+        "pledger_group_id": "{}", "recipient_group_id": "{}", "amount_usd_m": _AMOUNT,
+        "amount_qualifier": "{}", "period_years": "cast({} as decimal(38, 10))",
+        "annualized_usd_m": _AMOUNT, "category": "{}", "is_superseded": "{}",
+        "source_url": "{}",
+    },
+    "investment_totals": {
+        "investor_group_id": "{}", "investee_group_id": "{}", "invested_usd_m": _AMOUNT,
+        "invested_firm_usd_m": _AMOUNT, "tranche_count": "cast({} as bigint)",
+        "undisclosed_count": "cast({} as bigint)", "first_announced": "{}",
+        "last_announced": "{}",
+    },
+    "reciprocal_spend": {
+        "investor_group_id": "{}", "investee_group_id": "{}", "invested_usd_m": _AMOUNT,
+        "pledged_back_usd_m": _AMOUNT, "pledged_back_firm_usd_m": _AMOUNT,
+        "reciprocal_ratio": _RATIO, "invested_firm_usd_m": _AMOUNT,
+        "reciprocal_ratio_firm": _RATIO,
+    },
+    "circular_loops": {
+        "path": "{}", "hop_count": "cast({} as bigint)", "bottleneck_usd_m": _AMOUNT,
+    },
+    "rejected_rows": {
+        "source_file": "{}", "source_line": "cast({} as bigint)", "record": "{}",
+        "reason": "{} is not null",
+    },
+}
+MARTS = tuple(CONTRACT_COLUMNS)
+SHOWN_ROWS = 5
 
 
 @dataclass
@@ -50,8 +95,12 @@ class BenchResult:
     flows: int
     build: Measurement
     reference: Measurement
-    marts_equal: bool
+    differences: list[str]
     mart_rows: dict[str, int]
+
+    @property
+    def marts_equal(self) -> bool:
+        return not self.differences
 
     @property
     def ratio(self) -> float:
@@ -63,70 +112,21 @@ class BenchResult:
                 f"peak_rss_mb={self.build.peak_rss_mb:.0f}")
 
 
-def write_reference(path: Path = REFERENCE_SQL) -> str:
-    """Compile the dbt models and write them, in dependency order, as one SQL script."""
-    with tempfile.TemporaryDirectory() as target:
-        variables = dbt_variables(REFERENCE_DATABASE, Path(DATA_DIR_PLACEHOLDER), None)
-        subprocess.run(
-            [dbt_executable(), "compile", "--quiet", "--project-dir", str(PROJECT_DIR),
-             "--profiles-dir", str(PROJECT_DIR), "--target-path", target,
-             "--log-path", target, "--select", "resource_type:model"],
-            env={**os.environ, **variables}, cwd=target, check=True,
-        )
-        manifest = json.loads((Path(target) / "manifest.json").read_text())
-    models = {
-        unique_id: node for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] == "model"
-    }
-    ordered: list[str] = []
-
-    def visit(unique_id: str) -> None:
-        if unique_id in ordered:
-            return
-        for parent in models[unique_id]["depends_on"]["nodes"]:
-            if parent in models:
-                visit(parent)
-        ordered.append(unique_id)
-
-    for unique_id in sorted(models):
-        visit(unique_id)
-    schemas = sorted({models[unique_id]["schema"] for unique_id in ordered})
-    parts = [
-        "-- The reference of `circularity bench`: every dbt model of the project, compiled by\n"
-        "-- dbt and run in dependency order as plain DuckDB SQL (no dbt, no tests, no\n"
-        "-- validation). Generated by `circularity bench --write-reference`; do not edit.\n"
-        f"-- {DATA_DIR_PLACEHOLDER} stands for the data directory.\n",
-        *(f"create schema if not exists {schema};\n" for schema in schemas),
-    ]
-    for unique_id in ordered:
-        node = models[unique_id]
-        sql = node["compiled_code"].strip().rstrip(";")
-        parts.append(f"\n-- {node['name']}\ncreate or replace table "
-                     f"{node['schema']}.{node['name']} as (\n{sql}\n);\n")
-    script = "".join(parts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(script)
-    return script
+def sql_literal(text: str) -> str:
+    """A SQL string literal for statements that take no parameters (ATTACH)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
-def reference_statements(data_dir: Path) -> list[str]:
-    script = REFERENCE_SQL.read_text().replace(DATA_DIR_PLACEHOLDER, str(data_dir))
-    return [
-        statement for statement in (part.strip() for part in script.split(";\n"))
-        if statement and not all(line.startswith("--") for line in statement.splitlines())
-    ]
-
-
-def run_reference(data_dir: Path, folder: Path) -> None:
-    """Run the reference script in this process (the bench starts it as a child)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / REFERENCE_DATABASE
+def run_reference(data_dir: Path, database: Path) -> None:
+    """Run the reference script into a new database file (the bench starts this as a child
+    process, so its time and memory are measured apart from the bench's own)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
     database.unlink(missing_ok=True)
     connection = duckdb.connect(str(database))
     try:
         connection.execute("set enable_progress_bar = false")
-        for statement in reference_statements(data_dir):
-            connection.execute(statement)
+        connection.execute("set variable data_dir = ?", [str(data_dir)])
+        connection.execute(REFERENCE_SQL.read_text())
         connection.execute("checkpoint")
     finally:
         connection.close()
@@ -184,24 +184,53 @@ def measure(command: list[str]) -> tuple[Measurement, str]:
     return Measurement(seconds, peak / 1024), output
 
 
-def compare_marts(build_db: Path, reference_db: Path) -> tuple[bool, dict[str, int]]:
+def _columns(connection: duckdb.DuckDBPyConnection, database: str, table: str) -> set[str]:
+    rows = connection.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = ? and table_schema = 'marts' and table_name = ?",
+        [database, table],
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def compare_marts(build_db: Path, reference_db: Path) -> tuple[list[str], dict[str, int]]:
+    """Compare the two warehouses' marts on the contract's columns, as multisets of rows.
+    Returns one message per problem (a missing column, or rows found on one side only, with
+    the first of them) and the build's row count per mart."""
     connection = duckdb.connect()
-    connection.execute(f"attach '{build_db}' as build (read_only)")
-    connection.execute(f"attach '{reference_db}' as reference (read_only)")
-    equal, rows = True, {}
-    for table in MARTS:
-        rows[table] = connection.execute(f"select count(*) from build.marts.{table}").fetchone()[0]
-        differences = connection.execute(
-            f"""select count(*) from (
-                (select * from build.marts.{table} except all
-                 select * from reference.marts.{table})
-                union all
-                (select * from reference.marts.{table} except all
-                 select * from build.marts.{table}))"""
-        ).fetchone()[0]
-        equal = equal and differences == 0
-    connection.close()
-    return equal, rows
+    connection.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
+    connection.execute(f"attach {sql_literal(str(reference_db))} as reference (read_only)")
+    problems: list[str] = []
+    rows: dict[str, int] = {}
+    try:
+        for table, columns in CONTRACT_COLUMNS.items():
+            rows[table] = connection.execute(
+                f"select count(*) from build.marts.{table}").fetchone()[0]
+            missing = [
+                f"{side} lacks {table}.{column}"
+                for side in ("build", "reference")
+                for column in columns if column not in _columns(connection, side, table)
+            ]
+            if missing:
+                problems.extend(missing)
+                continue
+            select = ", ".join(f"{shape.format(column)} as {column}"
+                               for column, shape in columns.items())
+            for side, other in (("build", "reference"), ("reference", "build")):
+                only = (f"select {select} from {side}.marts.{table} except all "
+                        f"select {select} from {other}.marts.{table}")
+                count = connection.execute(f"select count(*) from ({only})").fetchone()[0]
+                if count:
+                    shown = connection.execute(
+                        f"select * from ({only}) order by all limit {SHOWN_ROWS}").fetchall()
+                    problems.append(
+                        f"{table}: {count:,} row(s) only in the {side}, first ones "
+                        f"({', '.join(columns)}):\n"
+                        + "\n".join(f"    {row}" for row in shown)
+                    )
+    finally:
+        connection.close()
+    return problems, rows
 
 
 def bench_one(flows: int, work: Path, seed: int = 0) -> BenchResult:
@@ -216,12 +245,11 @@ def bench_one(flows: int, work: Path, seed: int = 0) -> BenchResult:
     build, _ = measure([cli, "build", "--data-dir", str(data), "--warehouse", str(warehouse),
                         "--timings-json", str(timings)])
     build.steps = json.loads(timings.read_text())
-    reference_dir = work / f"reference-{flows}"
-    shutil.rmtree(reference_dir, ignore_errors=True)
+    reference_db = work / f"reference-{flows}" / REFERENCE_DATABASE
     reference, _ = measure([sys.executable, "-m", "circularity.bench", "--run-reference",
-                            str(data), str(reference_dir)])
-    equal, rows = compare_marts(warehouse, reference_dir / REFERENCE_DATABASE)
-    return BenchResult(flows, build, reference, equal, rows)
+                            str(data), str(reference_db)])
+    differences, rows = compare_marts(warehouse, reference_db)
+    return BenchResult(flows, build, reference, differences, rows)
 
 
 def report(results: list[BenchResult]) -> list[str]:
@@ -242,26 +270,26 @@ def report(results: list[BenchResult]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.write_reference:
-        write_reference()
-        print(f"wrote {REFERENCE_SQL}")
-        return 0
     sizes = [parse_count(size) for size in args.flows.split(",")]
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="circularity-bench-"))
     results = []
     for flows in sizes:
         print(f"bench: {flows:,} flows ...", flush=True)
-        results.append(bench_one(flows, work, args.seed))
+        result = bench_one(flows, work, args.seed)
+        for difference in result.differences:
+            print(f"MARTS DIFFER at {flows:,} flows: {difference}", file=sys.stderr, flush=True)
+        results.append(result)
     for line in report(results):
         print(line)
-    out = Path(args.results)
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = {
         "when": stamp,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "duckdb": duckdb.__version__},
-        "results": [asdict(result) | {"ratio": result.ratio} for result in results],
+        "results": [asdict(result) | {"ratio": result.ratio, "marts_equal": result.marts_equal}
+                    for result in results],
     }
     path = out / f"bench-{stamp}.json"
     path.write_text(json.dumps(record, indent=1))
@@ -270,7 +298,11 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(work, ignore_errors=True)
     for result in results:
         print(result.last_line())
-    return 0 if all(result.marts_equal for result in results) else 1
+    if not all(result.marts_equal for result in results):
+        print("bench FAILED: the build's marts differ from the reference's (see above)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -284,14 +316,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                          help="comma-separated sizes (default: 100k,1M,10M)")
     command.add_argument("--work", default=None,
                          help="folder for data and builds (kept; default: a temporary folder)")
-    command.add_argument("--results", default=str(RESULTS_DIR),
-                         help="folder for the JSON figures (default: bench/results)")
+    command.add_argument("--out", default=str(OUT_DIR),
+                         help="folder for the JSON figures (default: bench/out, not tracked)")
     command.add_argument("--seed", type=int, default=0)
-    command.add_argument("--write-reference", action="store_true",
-                         help="regenerate bench/reference.sql from the dbt models and exit")
     command.set_defaults(handler=run)
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--run-reference":
         run_reference(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        sys.exit("usage: python -m circularity.bench --run-reference DATA_DIR DATABASE")
