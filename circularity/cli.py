@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from circularity import bench, report, shell, synth
+from circularity import bench, report, shell, summary, synth
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
@@ -77,6 +77,9 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not result.published:
+        if result.failed_build and result.failed_build.exists():
+            for line in summary.rejected_lines(result.failed_build):
+                print(line)
         print(f"build FAILED: {len(result.failures)} check(s) failed; "
               f"the published warehouse {config.warehouse} was not changed", file=sys.stderr)
         for failure in result.failures:
