@@ -26,6 +26,10 @@ _REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>", re.I
 _REMOTE_SCRIPT = re.compile(
     r"<script\b[^>]*\bsrc=[\"']?(?:https?:)?//[^>]*>\s*</script>", re.IGNORECASE
 )
+# GX's navbar logo and a stylesheet background come from its S3 bucket; most ship locally.
+_GX_WEB_ASSET = re.compile(
+    r"https://great-expectations-web-assets\.s3[\w.-]*\.amazonaws\.com/([\w.-]+)(\?[^\"')\s]*)?"
+)
 
 OFFLINE_CSS = """
 /* Circularity: the part of Bootstrap 4 that GX Data Docs use, so they render offline. */
@@ -158,10 +162,14 @@ def make_offline(site: Path) -> None:
     assets.mkdir(parents=True, exist_ok=True)
     (assets / "offline.css").write_text(OFFLINE_CSS, encoding="utf-8")
     (assets / "offline.js").write_text(OFFLINE_JS, encoding="utf-8")
+    for sheet in site.glob("static/styles/*.css"):
+        sheet.write_text(_local_images(sheet.read_text(encoding="utf-8"), site, "../images/"),
+                         encoding="utf-8")
     for page in site.rglob("*.html"):
         prefix = "../" * (len(page.relative_to(site).parts) - 1)
         html = page.read_text(encoding="utf-8")
         html = _REMOTE_SCRIPT.sub("", _REMOTE_LINK.sub("", html))
+        html = _local_images(html, site, f"{prefix}static/images/")
         local = (
             f'<link rel="stylesheet" href="{prefix}{ASSETS.as_posix()}/offline.css">'
             f'<script src="{prefix}{ASSETS.as_posix()}/offline.js"></script>'
@@ -169,6 +177,16 @@ def make_offline(site: Path) -> None:
         # Before GX's own styles, so its rules keep the last word.
         html = html.replace("<head>", "<head>" + local, 1)
         page.write_text(html, encoding="utf-8")
+
+
+def _local_images(text: str, site: Path, images: str) -> str:
+    """Point GX's web images at the copies in static/images; an empty image otherwise."""
+
+    def local(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return images + name if (site / "static" / "images" / name).is_file() else "data:,"
+
+    return _GX_WEB_ASSET.sub(local, text)
 
 
 def publish_site(built: Path, target: Path) -> None:

@@ -310,6 +310,10 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
         bend = 0.12 if edge.kind == "investment" else 0.24
         cx = (x1 + x2) / 2 + dy / length * length * bend
         cy = (y1 + y2) / 2 - dx / length * length * bend
+        # Stop short of the target's dot, so the arrowhead stays visible.
+        tx, ty = x2 - cx, y2 - cy
+        shorten = 10 / (math.hypot(tx, ty) or 1.0)
+        x2, y2 = x2 - tx * shorten, y2 - ty * shorten
         amount = float(edge.amount)
         width = 1.0 + 14.0 * math.sqrt(amount / largest) if amount > 0 else 1.0
         dash = ' stroke-dasharray="5 4"' if amount == 0 else ""
@@ -332,8 +336,9 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
             f'text-anchor="{anchor_x}">{escape(group)}</text>'
         )
     markers = "".join(
-        f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" '
-        f'markerHeight="4" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        f'<marker id="arrow-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="12" '
+        f'markerHeight="12" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        f'<path d="M0,0 L10,5 L0,10 z" '
         f'fill="{color}"/></marker>'
         for kind, color in KIND_COLORS.items()
     )
