@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install build test bench lint ui clean
+.PHONY: install build test bench lint ui sql report clean
 
 install: $(STAMP)
 
@@ -27,6 +27,14 @@ test: $(STAMP)
 	$(BIN)/ruff check circularity orchestration tests
 	$(BIN)/pytest
 
+# A SQL prompt on the published warehouse (read-only; never blocks a build).
+sql: $(STAMP)
+	$(BIN)/circularity sql
+
+# Rewrite warehouse/circularity.report.html (every publish does it too).
+report: $(STAMP)
+	$(BIN)/circularity report
+
 # The full build against plain DuckDB at 100k, 1M and 10M flows (several minutes).
 bench: $(STAMP)
 	$(BIN)/circularity bench --flows 100k,1M,10M
@@ -41,4 +49,5 @@ lint: $(STAMP)
 	$(BIN)/ruff check circularity orchestration tests
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/.circularity.*
+	rm -rf target logs warehouse/*.duckdb warehouse/.circularity.* \
+		warehouse/circularity.report.html warehouse/circularity.data_docs

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from circularity import bench, synth
+from circularity import bench, report, shell, summary, synth
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
@@ -57,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     build_command.add_argument("--timings-json", type=Path, default=None,
                                help=argparse.SUPPRESS)  # seconds per step, for the benchmark
     build_command.set_defaults(handler=run_build)
+    shell.add_parser(commands, DEFAULT_WAREHOUSE)
+    report.add_parser(commands, DEFAULT_WAREHOUSE)
     synth.add_parser(commands)
     bench.add_parser(commands)
     return root
@@ -75,6 +77,9 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not result.published:
+        if result.failed_build and result.failed_build.exists():
+            for line in summary.rejected_lines(result.failed_build):
+                print(line)
         print(f"build FAILED: {len(result.failures)} check(s) failed; "
               f"the published warehouse {config.warehouse} was not changed", file=sys.stderr)
         for failure in result.failures:

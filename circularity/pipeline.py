@@ -18,6 +18,7 @@ import duckdb
 from circularity import publish, validation
 from circularity.dbt_runner import PROJECT_DIR, dbt_build
 from circularity.inputs import check_data_dir
+from circularity.report import write_report
 from circularity.summary import BuildSummary, summarize
 from circularity.validation import ValidationReport
 from circularity.workspace import Workspace
@@ -119,6 +120,7 @@ def publish_build(workspace: Workspace, report: ValidationReport) -> None:
     ]
     publish.write_audit(workspace, build_run, rows)
     publish.publish(workspace)
+    write_report(workspace.warehouse)  # <warehouse stem>.report.html, refreshed by every publish
 
 
 def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -12,7 +13,7 @@ class FileSummary:
     name: str
     loaded: int
     rejected: int
-    top_reasons: list[tuple[str, int]]
+    reasons: list[tuple[str, int]]  # every reason, most frequent first
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,7 @@ class BuildSummary:
     top_loops: list[tuple[str, int, float]]
 
     def lines(self) -> list[str]:
-        out = ["rows per file (loaded / rejected):"]
-        for item in self.files:
-            out.append(f"  {item.name:<20} {item.loaded:>10,} / {item.rejected:,}")
-            out.extend(f"      {count:>6,} x {reason}" for reason, count in item.top_reasons)
+        out = file_lines(self.files)
         out.append("top reciprocal pairs (invested -> pledged back, USD m):")
         out.extend(
             f"  {investor} -> {investee}: {invested:,.2f} -> {pledged:,.2f}"
@@ -47,7 +45,28 @@ class BuildSummary:
         return out
 
 
-def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
+def file_lines(files: list[FileSummary]) -> list[str]:
+    """Rows loaded and rejected per file, with every rejection reason counted."""
+    out = ["rows per file (loaded / rejected):"]
+    for item in files:
+        out.append(f"  {item.name:<20} {item.loaded:>10,} / {item.rejected:,}")
+        out.extend(f"      {count:>6,} x {reason}" for reason, count in item.reasons)
+    return out
+
+
+def rejected_lines(database: Path) -> list[str]:
+    """The rows-per-file lines of a build that was not published (kept for inspection);
+    empty when the build stopped before its marts existed."""
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        return file_lines(summarize_files(connection))
+    except duckdb.CatalogException:
+        return []
+    finally:
+        connection.close()
+
+
+def summarize_files(connection: duckdb.DuckDBPyConnection) -> list[FileSummary]:
     file_summaries = []
     accepted = connection.execute(
         "select source_file, accepted_rows from gates.gate_inputs order by source_file"
@@ -65,8 +84,13 @@ def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
             [name],
         ).fetchall()
         file_summaries.append(
-            FileSummary(name, loaded, sum(n for _, n in reasons), reasons[:3])
+            FileSummary(name, loaded, sum(n for _, n in reasons), reasons)
         )
+    return file_summaries
+
+
+def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
+    file_summaries = summarize_files(connection)
     top_pairs = connection.execute(
         """
         select investor_group_id, investee_group_id, invested_usd_m::double,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from circularity import data_docs
 from circularity.dbt_runner import PROJECT_DIR
 
 SUITES_DIR = PROJECT_DIR / "expectations"
@@ -87,7 +89,11 @@ def validate(
     Docs to `data_docs_dir` (failed runs included) and return every expectation's outcome."""
     import great_expectations as gx
 
-    context = _context(data_docs_dir)
+    # GX rebuilds the whole site in a scratch folder beside the target; publish_site then
+    # replaces only what earlier builds wrote and makes the pages work offline.
+    data_docs_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{data_docs_dir.name}.", dir=data_docs_dir.parent))
+    context = _context(scratch)
     outcomes: list[ExpectationOutcome] = []
     connection = duckdb.connect(str(database), read_only=True)
     try:
@@ -127,8 +133,12 @@ def validate(
             outcomes.extend(_outcomes(name, result))
     finally:
         connection.close()
-    shutil.rmtree(data_docs_dir, ignore_errors=True)
-    context.build_data_docs()
+    try:
+        context.build_data_docs()
+        data_docs.make_offline(scratch)
+        data_docs.publish_site(scratch, data_docs_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
 
 

@@ -34,7 +34,8 @@ class Workspace:
 
     @property
     def data_docs(self) -> Path:
-        return self.warehouse.parent / "data_docs"
+        # Named after the warehouse: the build owns it (and only removes what it wrote).
+        return self.warehouse.parent / f"{self.warehouse.stem}.data_docs"
 
     @property
     def failed_folder(self) -> Path:

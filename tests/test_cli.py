@@ -103,3 +103,8 @@ def test_failed_validation_exits_non_zero_and_names_the_check(tmp_path: Path) ->
     assert "gx inputs: expect_column_values_to_be_between on rejected_share failed" in failure
     assert '"source_file": "deals.csv"' in failure and "0.666" in failure
     assert not (tmp_path / "w.duckdb").exists()
+    # The rows per file and every rejection reason are printed for a failed build too.
+    lines = completed.stdout.splitlines()
+    deals = lines.index(next(line for line in lines if line.strip().startswith("deals.csv")))
+    assert lines[deals].split()[1:] == ["1", "/", "2"]
+    assert lines[deals + 1].split()[:2] == ["2", "x"] and "nobody" not in lines[deals + 1]
