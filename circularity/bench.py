@@ -186,8 +186,8 @@ def measure(command: list[str]) -> tuple[Measurement, str]:
 
 def compare_marts(build_db: Path, reference_db: Path) -> tuple[bool, dict[str, int]]:
     connection = duckdb.connect()
-    connection.execute(f"attach '{build_db}' as build (read_only)")
-    connection.execute(f"attach '{reference_db}' as reference (read_only)")
+    connection.execute("attach ? as build (read_only)", [str(build_db)])
+    connection.execute("attach ? as reference (read_only)", [str(reference_db)])
     equal, rows = True, {}
     for table in MARTS:
         rows[table] = connection.execute(f"select count(*) from build.marts.{table}").fetchone()[0]

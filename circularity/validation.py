@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from circularity.dbt_runner import PROJECT_DIR
+from circularity.sql_text import quote_literal
 
 SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECTED_SHARE = 0.5
@@ -103,25 +104,27 @@ def input_accounting_sql(
     selects = []
     for name, (accepted_from, key) in ACCEPTED_ROWS.items():
         after_as_of = "0"
+        file_name = quote_literal(name)
         if as_of and name in _DATED:
             table, column = _DATED[name]
+            as_of_date = quote_literal(date.fromisoformat(as_of).isoformat())
             after_as_of = (
                 f"(select count(*) from {table} where unreadable_reason is null"
-                f" and {column} > date '{as_of}')"
+                f" and {column} > cast({as_of_date} as date))"
             )
         selects.append(
             f"""
             select
-                '{name}' as source_file,
+                {file_name} as source_file,
                 {int(data_lines.get(name, 0))} as data_lines,
                 (select count(*) from {accepted_from}) as accepted_rows,
-                (select count(*) from marts.rejected_rows where source_file = '{name}')
+                (select count(*) from marts.rejected_rows where source_file = {file_name})
                     as rejected_rows,
                 {after_as_of} as after_as_of_rows,
                 (select count(*) from (
                     select source_line from {accepted_from}
                     intersect all
-                    select source_line from marts.rejected_rows where source_file = '{name}'
+                    select source_line from marts.rejected_rows where source_file = {file_name}
                 )) as lines_counted_twice,
                 {int(missing_columns.get(name, 0))} as missing_columns,
                 (select count(*) - count(distinct {key}) from {accepted_from})

@@ -48,7 +48,9 @@ def test_failed_validation_leaves_published_file_unchanged(tmp_path: Path) -> No
 
 def test_published_file_has_no_wal_and_no_build_leftovers(tmp_path: Path) -> None:
     warehouse = _published(tmp_path)
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["circularity.duckdb", "data_docs"]
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        "circularity.duckdb", "circularity.duckdb.lock", "data_docs"
+    ]
 
 
 READER = textwrap.dedent(
