@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,10 +130,30 @@ def dbt_build(
     )
     run = _read_results(target_path / "run_results.json")
     if completed.returncode != 0 and not run.failures:
-        output = (completed.stdout + completed.stderr).strip()
-        run.failures.append(DbtFailure("dbt", "error", output or f"exit {completed.returncode}"))
+        message = dbt_error_message(completed.stdout + completed.stderr)
+        run.failures.append(DbtFailure("dbt", "error", message or f"exit {completed.returncode}"))
     _save_partial_parse(target_path)
     return run
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LOG_TIME = re.compile(r"^\d\d:\d\d:\d\d\s*")
+
+
+def dbt_error_message(output: str) -> str:
+    """The cause dbt gives when it fails as a whole (a full disk, an unreadable file), in
+    one line: the text after "Encountered an error:", without dbt's traceback."""
+    lines = [_LOG_TIME.sub("", _ANSI.sub("", line)).strip() for line in output.splitlines()]
+    for index, line in enumerate(lines):
+        if "Encountered an error:" in line:
+            cause = [line.split("Encountered an error:", 1)[1].strip()]
+            for following in lines[index + 1:]:
+                if following.startswith("Traceback") or not following:
+                    break
+                cause.append(following)
+            return " ".join(part for part in cause if part)
+    meaningful = [line for line in lines if line and not line.startswith(("Traceback", "File "))]
+    return meaningful[-1] if meaningful else ""
 
 
 def _read_results(run_results: Path) -> DbtRun:

@@ -189,7 +189,7 @@ def keep_failed(workspace: Workspace) -> Path | None:
         workspace.discard()
         return None
     workspace.let_go()
-    return failed / workspace.warehouse.name
+    return failed / workspace.database.name
 
 
 def _wal(path: Path) -> Path:

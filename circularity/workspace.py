@@ -22,6 +22,7 @@ from typing import Any
 from circularity import locking
 
 MARK = "build.lock"
+BUILD_FILE = "circularity.duckdb"
 CLI_PREFIX = "cli-"
 # A Dagster run's steps work in its folder one process after another, so between steps no
 # process holds the lock: its folder counts as left behind only after this long untouched.
@@ -38,13 +39,15 @@ class Workspace:
 
     @property
     def folder(self) -> Path:
-        # Same file system as the published file (atomic rename) and the same file name
-        # (DuckDB names the catalog after the file, so views stay valid once published).
+        # Same file system as the published file, so that publishing is one atomic rename.
         return self.warehouse.parent / f"{build_prefix(self.warehouse)}{self.run_id}"
 
     @property
     def database(self) -> Path:
-        return self.folder / self.warehouse.name
+        # One fixed name, whatever the warehouse is called: DuckDB names the catalog after
+        # the file and dbt-duckdb pastes that name into its SQL, so a user's file name must
+        # never reach dbt. The models are tables, which do not depend on the catalog name.
+        return self.folder / BUILD_FILE
 
     @property
     def dbt_target(self) -> Path:
