@@ -325,3 +325,24 @@ def test_stopped_build_removes_its_work_folder(
     assert "the build was stopped" in _one_plain_error(stderr)
     assert _digest(warehouse) == before
     assert not _leftovers(tmp_path, warehouse)
+
+
+def test_dagster_run_with_hostile_paths_publishes_and_refuses_a_users_file(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    from tests.test_dagster import run_dagster  # loads Dagster and dbt-dagster: seconds
+
+    data, published = published_once
+    folder = tmp_path / HOSTILE_NAME
+    warehouse = _copy_published(published, folder / f"{HOSTILE_NAME}.duckdb")
+    assert run_dagster(data, warehouse).success
+    assert query(warehouse, "select count(*) from audit.build_runs") == [(2,)]
+    assert not _leftovers(folder, warehouse)
+
+    users = folder / "notes.duckdb"
+    users.write_text("not a database")
+    result = run_dagster(data, users)
+    assert not result.success
+    assert users.read_text() == "not a database"
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "refusing to replace" in str(failure.event_specific_data.error)
