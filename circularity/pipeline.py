@@ -64,16 +64,20 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
     files = check_data_dir(config.data_dir)
     workspace = Workspace(config.warehouse, run_id)
     publish.open_workspace(workspace)
-    workspace.write(
-        "inputs",
-        {
-            "run_id": run_id,
-            "started_at": datetime.now(UTC).isoformat(),
-            "data_dir": str(config.data_dir),
-            "as_of": config.as_of.isoformat() if config.as_of else None,
-            "data_lines": {f.name: f.data_lines for f in files},
-        },
-    )
+    try:
+        workspace.write(
+            "inputs",
+            {
+                "run_id": run_id,
+                "started_at": datetime.now(UTC).isoformat(),
+                "data_dir": str(config.data_dir),
+                "as_of": config.as_of.isoformat() if config.as_of else None,
+                "data_lines": {f.name: f.data_lines for f in files},
+            },
+        )
+    except BaseException:
+        workspace.discard()
+        raise
     return workspace
 
 
