@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from circularity import workspace as workspaces
+from circularity.sql_text import quote_identifier
 from circularity.workspace import Workspace
 
 AUDIT_TABLES = {
@@ -115,7 +116,7 @@ def write_audit(
             connection.execute(f"create or replace table audit.{table} ({columns})")
         if workspace.warehouse.exists():
             _carry_history(connection, workspace.warehouse)
-        columns = ", ".join(build_run)
+        columns = ", ".join(quote_identifier(column) for column in build_run)
         placeholders = ", ".join("?" for _ in build_run)
         connection.execute(
             f"insert into audit.build_runs ({columns}) values ({placeholders})",
