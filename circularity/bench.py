@@ -112,11 +112,6 @@ class BenchResult:
                 f"peak_rss_mb={self.build.peak_rss_mb:.0f}")
 
 
-def sql_literal(text: str) -> str:
-    """A SQL string literal for statements that take no parameters (ATTACH)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def run_reference(data_dir: Path, database: Path) -> None:
     """Run the reference script into a new database file (the bench starts this as a child
     process, so its time and memory are measured apart from the bench's own)."""
@@ -198,8 +193,8 @@ def compare_marts(build_db: Path, reference_db: Path) -> tuple[list[str], dict[s
     Returns one message per problem (a missing column, or rows found on one side only, with
     the first of them) and the build's row count per mart."""
     connection = duckdb.connect()
-    connection.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
-    connection.execute(f"attach {sql_literal(str(reference_db))} as reference (read_only)")
+    connection.execute("attach ? as build (read_only)", [str(build_db)])
+    connection.execute("attach ? as reference (read_only)", [str(reference_db)])
     problems: list[str] = []
     rows: dict[str, int] = {}
     try:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from datetime import date
 from pathlib import Path
+from types import FrameType
+
+import duckdb
 
 from circularity import bench, report, shell, summary, synth
 from circularity.inputs import InputError
@@ -54,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
                                default=DEFAULT_MAX_REJECTED_SHARE, metavar="SHARE",
                                help="fail when more than this share of a file's rows is "
                                "rejected (default: 0.5)")
+    build_command.add_argument("--no-wait", action="store_true",
+                               help="when another build of the same warehouse is running, "
+                               "exit at once instead of waiting for it")
     build_command.add_argument("--timings-json", type=Path, default=None,
                                help=argparse.SUPPRESS)  # seconds per step, for the benchmark
     build_command.set_defaults(handler=run_build)
@@ -69,13 +76,44 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
+class Stopped(Exception):
+    """The build was told to stop (SIGTERM, SIGHUP)."""
+
+
+def _stop(signal_number: int, _frame: FrameType | None) -> None:
+    raise Stopped(signal.Signals(signal_number).name)
+
+
+def describe_fault(error: BaseException) -> str:
+    """One plain line for a fault of the build's surroundings (disk, permissions, a file
+    held elsewhere): its cause and the file it concerns, without a traceback."""
+    if isinstance(error, OSError):
+        cause = error.strerror or type(error).__name__
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{cause}{where}"
+    return " ".join(str(error).split())
+
+
 def run_build(args: argparse.Namespace) -> int:
     config = BuildConfig(args.data_dir, args.warehouse, args.as_of, args.max_rejected_share)
+    # A polite stop unwinds like an error, so the build removes its work folder.
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), _stop)
     try:
-        result = build(config, progress=lambda message: print(message, flush=True))
+        result = build(
+            config, progress=lambda message: print(message, flush=True), wait=not args.no_wait
+        )
     except (InputError, WarehouseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (OSError, duckdb.Error) as error:
+        print(f"error: the build failed and the published warehouse {config.warehouse} was "
+              f"not changed: {describe_fault(error)}", file=sys.stderr)
+        return 3
+    except (Stopped, KeyboardInterrupt):
+        print(f"error: the build was stopped; {config.warehouse} holds the last build "
+              "that finished (never a part of this one)", file=sys.stderr)
+        return 130
     if not result.published:
         if result.failed_build and result.failed_build.exists():
             for line in summary.rejected_lines(result.failed_build):

@@ -8,20 +8,21 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from circularity import publish, validation
+from circularity import locking, publish, validation
 from circularity.dbt_runner import PROJECT_DIR, dbt_build
 from circularity.inputs import check_data_dir
 from circularity.report import write_report
 from circularity.summary import BuildSummary, summarize
 from circularity.validation import ValidationReport
-from circularity.workspace import Workspace
+from circularity.workspace import Workspace, lock_file
 
 DEFAULT_DATA_DIR = PROJECT_DIR / "seeds"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "circularity.duckdb"
@@ -64,16 +65,20 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
     files = check_data_dir(config.data_dir)
     workspace = Workspace(config.warehouse, run_id)
     publish.open_workspace(workspace)
-    workspace.write(
-        "inputs",
-        {
-            "run_id": run_id,
-            "started_at": datetime.now(UTC).isoformat(),
-            "data_dir": str(config.data_dir),
-            "as_of": config.as_of.isoformat() if config.as_of else None,
-            "physical_lines": {f.name: f.physical_lines for f in files},
-        },
-    )
+    try:
+        workspace.write(
+            "inputs",
+            {
+                "run_id": run_id,
+                "started_at": datetime.now(UTC).isoformat(),
+                "data_dir": str(config.data_dir),
+                "as_of": config.as_of.isoformat() if config.as_of else None,
+                "physical_lines": {f.name: f.physical_lines for f in files},
+            },
+        )
+    except BaseException:
+        workspace.discard()
+        raise
     return workspace
 
 
@@ -91,8 +96,43 @@ def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
     return report
 
 
+@contextmanager
+def one_build_at_a_time(warehouse: Path, wait: bool, progress: Progress) -> Iterator[None]:
+    """Hold `<warehouse>.lock` (flock) for a block: a second build of the same warehouse
+    waits, saying so, or with `wait` false fails at once. The lock dies with its process."""
+    lock = lock_file(warehouse)
+    try:
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = locking.acquire(lock)
+        except locking.LockBusy:
+            if not wait:
+                raise publish.WarehouseError(
+                    f"another build of {warehouse} is running (it holds {lock}); try again "
+                    "when it has finished, or leave out --no-wait to wait for it"
+                ) from None
+            progress(f"another build of {warehouse} is running; waiting for it to finish "
+                     f"(lock file {lock})")
+            descriptor = locking.acquire(lock, wait=True)
+    except OSError as error:
+        raise publish.WarehouseError(
+            f"cannot write the warehouse {warehouse}: {error.strerror or error}; "
+            "choose a writable path with --warehouse"
+        ) from error
+    try:
+        yield
+    finally:
+        locking.release(descriptor)
+
+
 def publish_build(workspace: Workspace, report: ValidationReport) -> None:
-    """Write the audit records of a validated build and publish it atomically."""
+    """Write the audit records of a validated build and publish it atomically, holding the
+    warehouse's lock (Dagster publishes in its own step, apart from the rest of the run)."""
+    with one_build_at_a_time(workspace.warehouse, wait=True, progress=lambda _: None):
+        _publish_build(workspace, report)
+
+
+def _publish_build(workspace: Workspace, report: ValidationReport) -> None:
     if not report.success:
         raise publish.WarehouseError("refusing to publish a build that failed validation")
     inputs = workspace.read("inputs")
@@ -123,15 +163,29 @@ def publish_build(workspace: Workspace, report: ValidationReport) -> None:
     write_report(workspace.warehouse)  # <warehouse stem>.report.html, refreshed by every publish
 
 
-def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResult:
-    """The whole pipeline in this process. Raises InputError or WarehouseError for problems
-    the user must fix first; returns the failed checks otherwise."""
+def build(
+    config: BuildConfig, progress: Progress = lambda _: None, wait: bool = True
+) -> BuildResult:
+    """The whole pipeline in this process, one build at a time per warehouse. Raises
+    InputError or WarehouseError for problems the user must fix first; returns the failed
+    checks otherwise. Whatever happens, the work folder is removed or kept as the failed
+    build: nothing else is left behind."""
     config = config.resolved()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    with one_build_at_a_time(config.warehouse, wait, progress):
+        clock = time.perf_counter()
+        progress(f"checking inputs in {config.data_dir}")
+        workspace = prepare(config, run_id=f"cli-{uuid.uuid4().hex[:12]}")
+        try:
+            return _build_in(workspace, config, progress, clock)
+        except BaseException:
+            workspace.discard()
+            raise
 
-    progress(f"checking inputs in {config.data_dir}")
-    workspace = prepare(config, run_id=f"cli-{uuid.uuid4().hex[:12]}")
+
+def _build_in(
+    workspace: Workspace, config: BuildConfig, progress: Progress, clock: float
+) -> BuildResult:
+    timings: dict[str, float] = {}
     counts = workspace.read("inputs")["physical_lines"]
     progress("  " + ", ".join(f"{name}: {n:,} lines" for name, n in counts.items()))
     timings["inputs"] = time.perf_counter() - clock
@@ -171,7 +225,7 @@ def build(config: BuildConfig, progress: Progress = lambda _: None) -> BuildResu
 
     step = time.perf_counter()
     progress(f"publishing {config.warehouse}")
-    publish_build(workspace, report)
+    _publish_build(workspace, report)
     timings["publish"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - clock
     return BuildResult(True, summary=summary, validation=report, seconds=timings)

@@ -6,11 +6,14 @@ a half-built warehouse."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import duckdb
 
+from circularity import workspace as workspaces
+from circularity.sql_text import quote_identifier
 from circularity.workspace import Workspace
 
 AUDIT_TABLES = {
@@ -31,13 +34,75 @@ class WarehouseError(Exception):
 
 
 def open_workspace(workspace: Workspace) -> None:
+    """Check that the build may replace the warehouse, remove what killed builds left
+    behind, and make this build's own work folder."""
+    check_replaceable(workspace.warehouse)
+    workspaces.remove_left_behind(workspace.warehouse)
     try:
-        workspace.folder.mkdir(parents=True)
+        workspace.create()
     except OSError as error:
         raise WarehouseError(
             f"cannot write the warehouse {workspace.warehouse}: {error.strerror or error}; "
             "choose a writable path with --warehouse"
         ) from error
+
+
+def check_replaceable(warehouse: Path) -> None:
+    """The build replaces only a missing file or a Circularity warehouse (one with
+    audit.build_runs); anything else is the user's and is refused, left as it is."""
+    if "\\" in str(warehouse):
+        # DuckDB reads a backslash in a file path as a folder separator.
+        raise WarehouseError(
+            f"cannot use the warehouse path {warehouse}: DuckDB cannot open a path that "
+            "holds a backslash; choose another --warehouse"
+        )
+    if not warehouse.exists():
+        return
+    if not warehouse.is_file():
+        raise WarehouseError(
+            f"refusing to replace {warehouse}: it is not a file; choose another --warehouse"
+        )
+    try:
+        connection = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        raise _open_error(warehouse, error) from error
+    try:
+        if not _has_build_runs(connection, None):
+            raise _not_ours(warehouse)
+    finally:
+        connection.close()
+
+
+def _has_build_runs(connection: duckdb.DuckDBPyConnection, database: str | None) -> bool:
+    """Whether `database` (default: the connection's own) holds audit.build_runs."""
+    found = connection.execute(
+        "select count(*) from duckdb_tables() where database_name = coalesce(?, "
+        "current_database()) and schema_name = 'audit' and table_name = 'build_runs'",
+        [database],
+    ).fetchone()[0]
+    return bool(found)
+
+
+def _not_ours(warehouse: Path) -> WarehouseError:
+    return WarehouseError(
+        f"refusing to replace {warehouse}: it is not a Circularity warehouse (it has no "
+        "audit.build_runs); it was left unchanged; choose another --warehouse"
+    )
+
+
+def _open_error(warehouse: Path, error: duckdb.Error) -> WarehouseError:
+    """One plain sentence for why DuckDB could not open the published file."""
+    message = str(error)
+    held = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", message)
+    if held:
+        return WarehouseError(
+            f"the warehouse {warehouse} is open for writing in another process "
+            f"(PID {held.group(1)}): close it (readers should open it read-only) and build again"
+        )
+    if "not a valid DuckDB database file" in message or "Unable to open database" in message:
+        return _not_ours(warehouse)
+    first_line = " ".join(message.split())
+    return WarehouseError(f"cannot read the warehouse {warehouse}: {first_line}")
 
 
 def write_audit(
@@ -51,7 +116,7 @@ def write_audit(
             connection.execute(f"create or replace table audit.{table} ({columns})")
         if workspace.warehouse.exists():
             _carry_history(connection, workspace.warehouse)
-        columns = ", ".join(build_run)
+        columns = ", ".join(quote_identifier(column) for column in build_run)
         placeholders = ", ".join("?" for _ in build_run)
         connection.execute(
             f"insert into audit.build_runs ({columns}) values ({placeholders})",
@@ -68,13 +133,12 @@ def write_audit(
 
 def _carry_history(connection: duckdb.DuckDBPyConnection, published: Path) -> None:
     try:
-        connection.execute(f"attach '{published}' as previous (read_only)")
+        connection.execute("attach ? as previous (read_only)", [str(published)])
     except duckdb.Error as error:
-        raise WarehouseError(
-            f"cannot read the audit history of {published}: {error}. Is it open for writing "
-            "in another session? Readers should open it read-only."
-        ) from error
+        raise _open_error(published, error) from error
     try:
+        if not _has_build_runs(connection, "previous"):
+            raise _not_ours(published)
         for table in AUDIT_TABLES:
             exists = connection.execute(
                 "select count(*) from duckdb_tables() where database_name = 'previous' "
@@ -115,9 +179,18 @@ def keep_failed(workspace: Workspace) -> Path | None:
     if not workspace.database.exists():
         workspace.discard()
         return None
-    shutil.rmtree(workspace.failed_folder, ignore_errors=True)
-    os.replace(workspace.folder, workspace.failed_folder)
-    return workspace.failed_folder / workspace.warehouse.name
+    failed = workspace.failed_folder
+    if failed.exists() or failed.is_symlink():
+        if not workspaces.is_own_folder(failed):
+            return workspace.database  # not ours to replace: the next build removes this one
+        shutil.rmtree(failed, ignore_errors=True)
+    try:
+        os.replace(workspace.folder, failed)
+    except OSError:
+        workspace.discard()
+        return None
+    workspace.let_go()
+    return failed / workspace.database.name
 
 
 def _wal(path: Path) -> Path:

@@ -20,6 +20,7 @@ import duckdb
 
 from circularity import data_docs
 from circularity.dbt_runner import PROJECT_DIR
+from circularity.sql_text import quote_identifier
 
 SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECTED_SHARE = 0.5
@@ -148,7 +149,7 @@ def _batch(
     """The rows suite `name` validates: the dbt model gates.gate_<name>, which computed
     them in SQL. The inputs batch gains each file's own line count, taken from its bytes
     apart from the reader."""
-    batch = connection.table(f'"gates"."gate_{suite}"').df()
+    batch = connection.table(f"gates.{quote_identifier('gate_' + suite)}").df()
     if suite == "inputs":
         batch["physical_lines_counted"] = batch["source_file"].map(physical_lines).fillna(-1)
     return batch

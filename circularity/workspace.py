@@ -2,15 +2,34 @@
 artifacts, and what each step records for the next (input counts, validation results).
 
 Both front doors use it: the CLI with a fresh id, Dagster with the run id, so that the
-steps of one Dagster run (each in its own process) find the same folder."""
+steps of one Dagster run (each in its own process) find the same folder.
+
+Every folder a build makes is named after the warehouse file and holds a lock file
+(`build.lock`, flock'ed by the process that works in it): that file marks the folder as the
+build's own, and a folder whose lock can be taken belongs to a build that is gone. Nothing
+without that mark is ever removed."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from circularity import locking
+
+MARK = "build.lock"
+BUILD_FILE = "circularity.duckdb"
+CLI_PREFIX = "cli-"
+# A Dagster run's steps work in its folder one process after another, so between steps no
+# process holds the lock: its folder counts as left behind only after this long untouched.
+RUN_FOLDER_GRACE_SECONDS = 3600.0
+
+# Locks held by this process on the work folders it opened (released when it exits).
+_held: dict[Path, int] = {}
 
 
 @dataclass(frozen=True)
@@ -20,13 +39,15 @@ class Workspace:
 
     @property
     def folder(self) -> Path:
-        # Same file system as the published file (atomic rename) and the same file name
-        # (DuckDB names the catalog after the file, so views stay valid once published).
-        return self.warehouse.parent / f".{self.warehouse.stem}.build-{self.run_id}"
+        # Same file system as the published file, so that publishing is one atomic rename.
+        return self.warehouse.parent / f"{build_prefix(self.warehouse)}{self.run_id}"
 
     @property
     def database(self) -> Path:
-        return self.folder / self.warehouse.name
+        # One fixed name, whatever the warehouse is called: DuckDB names the catalog after
+        # the file and dbt-duckdb pastes that name into its SQL, so a user's file name must
+        # never reach dbt. The models are tables, which do not depend on the catalog name.
+        return self.folder / BUILD_FILE
 
     @property
     def dbt_target(self) -> Path:
@@ -39,7 +60,16 @@ class Workspace:
 
     @property
     def failed_folder(self) -> Path:
-        return self.warehouse.parent / f".{self.warehouse.stem}.failed"
+        return self.warehouse.parent / f".{self.warehouse.name}.failed"
+
+    def create(self) -> None:
+        """Make the folder and hold its lock for the life of this process. The mark is
+        written only once the lock is held, so a cleaner never mistakes a folder being made
+        for one left behind."""
+        self.folder.mkdir(parents=True)
+        descriptor = locking.acquire(self.folder / MARK)
+        os.write(descriptor, f"{os.getpid()} {self.run_id}\n".encode())
+        _held[self.folder] = descriptor
 
     def write(self, name: str, record: dict[str, Any]) -> None:
         (self.folder / f"{name}.json").write_text(json.dumps(record, indent=1, default=str))
@@ -49,3 +79,55 @@ class Workspace:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        self.let_go()
+
+    def let_go(self) -> None:
+        """Release this process's lock on the folder (after it was removed or moved)."""
+        descriptor = _held.pop(self.folder, None)
+        if descriptor is not None:
+            locking.release(descriptor)
+
+
+def build_prefix(warehouse: Path) -> str:
+    return f".{warehouse.name}.build-"
+
+
+def lock_file(warehouse: Path) -> Path:
+    """The file whose flock lets one build at a time publish `warehouse`."""
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+def is_own_folder(folder: Path) -> bool:
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARK).is_file()
+
+
+def remove_left_behind(warehouse: Path) -> list[Path]:
+    """Remove the work folders of builds of `warehouse` that were killed: folders with the
+    mark whose lock no live process holds. Returns what was removed."""
+    removed = []
+    prefix = build_prefix(warehouse)
+    try:
+        candidates = [p for p in warehouse.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder in _held or not is_own_folder(folder):
+            continue
+        descriptor = locking.try_existing(folder / MARK)
+        if descriptor is None:
+            continue
+        try:
+            mark = (folder / MARK).read_text()
+            run_id = folder.name.removeprefix(prefix)
+            idle = time.time() - max(folder.stat().st_mtime, (folder / MARK).stat().st_mtime)
+            being_made = not mark and idle < 60
+            between_steps = not run_id.startswith(CLI_PREFIX) and idle < RUN_FOLDER_GRACE_SECONDS
+            if being_made or between_steps:
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except OSError:
+            continue
+        finally:
+            locking.release(descriptor)
+    return removed

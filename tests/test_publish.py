@@ -49,7 +49,9 @@ def test_failed_validation_leaves_published_file_unchanged(tmp_path: Path) -> No
 def test_published_file_has_no_wal_and_no_build_leftovers(tmp_path: Path) -> None:
     warehouse = _published(tmp_path)
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [
-        "circularity.data_docs", "circularity.duckdb", "circularity.report.html"]
+        "circularity.data_docs", "circularity.duckdb", "circularity.duckdb.lock",
+        "circularity.report.html",
+    ]
 
 
 READER = textwrap.dedent(

@@ -1,0 +1,348 @@
+"""Safe with any path, any neighbour and any fault: hostile warehouse paths are never read as
+SQL, files the build did not write are never replaced or removed, and faults of the
+surroundings end in one plain line with the published file unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from circularity import locking
+from circularity.dbt_runner import PROJECT_DIR
+from circularity.pipeline import BuildConfig, build
+from circularity.workspace import MARK, Workspace, build_prefix, lock_file, remove_left_behind
+from tests.conftest import query, write_data_dir
+
+CLI = str(Path(sys.executable).with_name("circularity"))
+DEALS = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
+MORE_DEALS = DEALS + "d2,2024-02-01,google,anthropic,50,USD,exact,equity,,https://example.com/d2,\n"
+# Every kind of character a path may hold, and an attempt to run SQL of its own.
+HOSTILE_NAME = "o'b\"r $HOME %s {x} ; -- Zürich 東京 x'); copy (select 1) to 'pwned.csv'; --"
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _one_plain_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr, stderr
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def _leftovers(folder: Path, warehouse: Path) -> list[str]:
+    prefix = build_prefix(warehouse)
+    return [p.name for p in folder.iterdir() if p.name.startswith(prefix)]
+
+
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(data dir, a published warehouse) built once for the module; copy before changing."""
+    root = tmp_path_factory.mktemp("published")
+    data = write_data_dir(root / "data", deals=DEALS)
+    warehouse = root / "wh" / "circularity.duckdb"
+    result = build(BuildConfig(data, warehouse))
+    assert result.published, result.failures
+    return data, warehouse
+
+
+def _copy_published(published: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(published, target)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "text", "folder"])
+def test_refuses_to_replace_what_is_not_a_circularity_warehouse(
+    tmp_path: Path, published_once: tuple[Path, Path], kind: str
+) -> None:
+    data, _ = published_once
+    users = tmp_path / "deals.duckdb"
+    if kind == "duckdb":
+        connection = duckdb.connect(str(users))
+        connection.execute("create table my_deals as select 42 as answer")
+        connection.close()
+    elif kind == "text":
+        users.write_text("my notes, not a database\n")
+    else:
+        users.mkdir()
+        (users / "keep.txt").write_text("mine")
+    before = {p.name: (_digest(p) if p.is_file() else None) for p in users.parent.rglob("*")}
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(users))
+    assert completed.returncode == 2
+    line = _one_plain_error(completed.stderr)
+    assert "refusing to replace" in line and str(users) in line
+    after = {p.name: (_digest(p) if p.is_file() else None) for p in users.parent.rglob("*")}
+    assert {name: value for name, value in after.items() if not name.endswith(".lock")} == before
+    assert not _leftovers(tmp_path, users)
+
+
+def test_backslash_in_the_warehouse_path_is_refused(tmp_path: Path) -> None:
+    completed = run_cli("build", "--warehouse", str(tmp_path / "a\\b.duckdb"))
+    assert completed.returncode == 2
+    assert "backslash" in _one_plain_error(completed.stderr)
+
+
+def test_hostile_warehouse_path_builds_and_keeps_history(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, published = published_once
+    folder = tmp_path / HOSTILE_NAME
+    warehouse = _copy_published(published, folder / f"{HOSTILE_NAME}.duckdb")
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 0, completed.stderr
+    # The new build carried the history over (ATTACH of this very path) and is readable
+    # under its own name.
+    assert query(warehouse, "select count(*) from audit.build_runs") == [(2,)]
+    assert query(warehouse, "select count(*) from marts.fct_investments") == [(1,)]
+    assert not _leftovers(folder, warehouse)
+    assert not list(tmp_path.rglob("pwned.csv")) and not Path("pwned.csv").exists()
+
+
+def test_symlinked_warehouse_replaces_the_real_file_and_keeps_the_link(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, published = published_once
+    real = _copy_published(published, tmp_path / "real" / "w.duckdb")
+    link = tmp_path / "links" / "mine.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    result = build(BuildConfig(data, link))
+    assert result.published, result.failures
+    assert link.is_symlink() and link.resolve() == real
+    assert query(real, "select count(*) from audit.build_runs") == [(2,)]
+    assert sorted(p.name for p in link.parent.iterdir()) == ["mine.duckdb"]
+
+
+def test_no_wait_fails_fast_while_another_build_holds_the_warehouse(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    descriptor = locking.acquire(lock_file(warehouse))
+    try:
+        completed = run_cli("build", "--warehouse", str(warehouse), "--no-wait", timeout=60)
+    finally:
+        locking.release(descriptor)
+    assert completed.returncode == 2
+    line = _one_plain_error(completed.stderr)
+    assert "another build of" in line and str(warehouse) in line
+    assert not warehouse.exists()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys, duckdb
+    connection = duckdb.connect(sys.argv[1])  # a writer, as a careless session would be
+    print("ready", flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+def test_warehouse_held_by_another_writer_fails_cleanly(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, published = published_once
+    warehouse = _copy_published(published, tmp_path / "w.duckdb")
+    before = _digest(warehouse)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(warehouse)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert completed.returncode == 2
+    line = _one_plain_error(completed.stderr)
+    assert "open for writing in another process" in line and f"PID {writer.pid}" in line
+    assert _digest(warehouse) == before
+    assert not _leftovers(tmp_path, warehouse)
+
+
+HOLDER = textwrap.dedent(
+    """
+    import fcntl, os, sys
+    descriptor = os.open(sys.argv[1], os.O_RDWR)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    print("held", flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+def test_next_build_removes_only_folders_of_dead_builds(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+
+    def folder(run_id: str, mark: str | None) -> Path:
+        path = Workspace(warehouse, run_id).folder
+        path.mkdir()
+        (path / "inputs.json").write_text("{}")
+        if mark is not None:
+            (path / MARK).write_text(mark)
+        return path
+
+    dead = folder("cli-dead", "123 cli-dead\n")
+    live = folder("cli-live", "456 cli-live\n")
+    between_steps = folder("dagster-run", "789 dagster-run\n")  # a Dagster run between steps
+    not_ours = folder("cli-foreign", None)  # no mark: not made by a build
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(live / MARK)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert remove_left_behind(warehouse) == [dead]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not dead.exists()
+    assert live.exists() and between_steps.exists() and not_ours.exists()
+    # Once its process is gone, the live build's folder is left behind too.
+    assert remove_left_behind(warehouse) == [live]
+
+
+def _mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MB tmpfs: a disk that can really be full or read-only, even for root."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    try:
+        _mount("-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount_point))
+    except (OSError, subprocess.CalledProcessError) as error:
+        pytest.skip(f"cannot mount a tmpfs here ({error}); chmod does not stop root")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_full_disk_fails_cleanly_and_leaves_the_published_file(
+    small_disk: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, published = published_once
+    warehouse = _copy_published(published, small_disk / "w.duckdb")
+    before = _digest(warehouse)
+    filler = small_disk / "filler"
+    with filler.open("wb") as handle:  # fill the disk up to its last 256 KB
+        free = shutil.disk_usage(small_disk).free - 256 * 1024
+        handle.write(b"\0" * free)
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode != 0
+    assert "Traceback" not in completed.stderr
+    assert "No space left on device" in completed.stderr, completed.stderr
+    assert _digest(warehouse) == before
+    assert not _leftovers(small_disk, warehouse)
+
+
+def test_read_only_warehouse_folder_fails_cleanly(
+    small_disk: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, published = published_once
+    warehouse = _copy_published(published, small_disk / "w.duckdb")
+    before = _digest(warehouse)
+    _mount("-o", "remount,ro", str(small_disk))
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 2
+    line = _one_plain_error(completed.stderr)
+    assert "Read-only file system" in line and str(warehouse) in line
+    assert _digest(warehouse) == before
+
+
+def test_read_only_checkout_builds_without_writing_into_the_project(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, _ = published_once
+    warehouse = tmp_path / "w.duckdb"
+    project = str(PROJECT_DIR)
+    script = (
+        'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && '
+        'touch "$1/probe" 2>/dev/null && exit 99; exec "$2" build --data-dir "$3" '
+        '--warehouse "$4"'
+    )
+    try:
+        completed = subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", project, CLI,
+             str(data), str(warehouse)],
+            capture_output=True, text=True, timeout=300, env={**os.environ},
+        )
+    except FileNotFoundError:
+        pytest.skip("unshare is not installed")
+    if completed.returncode != 0 and "mount" in completed.stderr:
+        pytest.skip(f"cannot make a read-only bind mount here: {completed.stderr.strip()}")
+    assert completed.returncode != 99, "the bind mount was not read-only"
+    assert completed.returncode == 0, completed.stderr
+    assert query(warehouse, "select count(*) from audit.build_runs") == [(1,)]
+
+
+def test_missing_data_dir_fails_cleanly_and_leaves_the_published_file(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    _, published = published_once
+    warehouse = _copy_published(published, tmp_path / "w.duckdb")
+    before = _digest(warehouse)
+    completed = run_cli("build", "--data-dir", str(tmp_path / "gone"), "--warehouse",
+                        str(warehouse))
+    assert completed.returncode == 2
+    assert "does not exist" in _one_plain_error(completed.stderr)
+    assert _digest(warehouse) == before
+    assert not _leftovers(tmp_path, warehouse)
+
+
+def test_stopped_build_removes_its_work_folder(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    data, published = published_once
+    warehouse = _copy_published(published, tmp_path / "w.duckdb")
+    before = _digest(warehouse)
+    process = subprocess.Popen(
+        [CLI, "build", "--data-dir", str(data), "--warehouse", str(warehouse)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "running dbt build" in line:
+            break
+    time.sleep(1.0)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "the build was stopped" in _one_plain_error(stderr)
+    assert _digest(warehouse) == before
+    assert not _leftovers(tmp_path, warehouse)
+
+
+def test_dagster_run_with_hostile_paths_publishes_and_refuses_a_users_file(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    from tests.test_dagster import run_dagster  # loads Dagster and dbt-dagster: seconds
+
+    data, published = published_once
+    folder = tmp_path / HOSTILE_NAME
+    warehouse = _copy_published(published, folder / f"{HOSTILE_NAME}.duckdb")
+    assert run_dagster(data, warehouse).success
+    assert query(warehouse, "select count(*) from audit.build_runs") == [(2,)]
+    assert not _leftovers(folder, warehouse)
+
+    users = folder / "notes.duckdb"
+    users.write_text("not a database")
+    result = run_dagster(data, users)
+    assert not result.success
+    assert users.read_text() == "not a database"
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "refusing to replace" in str(failure.event_specific_data.error)
