@@ -90,10 +90,12 @@ def validate(
     Docs to `data_docs_dir` (failed runs included) and return every expectation's outcome."""
     import great_expectations as gx
 
-    # GX rebuilds the whole site in a scratch folder beside the target; publish_site then
-    # replaces only what earlier builds wrote and makes the pages work offline.
+    # GX rebuilds the whole site in a scratch folder; publish_site then replaces only what
+    # earlier builds wrote and makes the pages work offline. The scratch folder is in the
+    # system's temporary folder, not beside the warehouse: GX expands `$NAME` in its paths,
+    # so a warehouse folder holding a `$` would send its pages somewhere else.
     data_docs_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{data_docs_dir.name}.", dir=data_docs_dir.parent))
+    scratch = Path(tempfile.mkdtemp(prefix="circularity-data-docs-"))
     context = _context(scratch)
     outcomes: list[ExpectationOutcome] = []
     connection = duckdb.connect(str(database), read_only=True)

@@ -334,6 +334,7 @@ def test_dagster_run_with_hostile_paths_publishes_and_refuses_a_users_file(
 
     data, published = published_once
     folder = tmp_path / HOSTILE_NAME
+    data = Path(shutil.copytree(data, folder / "data"))
     warehouse = _copy_published(published, folder / f"{HOSTILE_NAME}.duckdb")
     assert run_dagster(data, warehouse).success
     assert query(warehouse, "select count(*) from audit.build_runs") == [(2,)]
@@ -346,3 +347,28 @@ def test_dagster_run_with_hostile_paths_publishes_and_refuses_a_users_file(
     assert users.read_text() == "not a database"
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "refusing to replace" in str(failure.event_specific_data.error)
+
+
+def test_hostile_data_dir_builds_through_the_cli_and_plain_dbt(tmp_path: Path) -> None:
+    """A data directory whose name holds quotes, `$`, `%`, `{}`, `;`, `--`, non-ASCII and an
+    injection attempt is read as a path, never as SQL; so is a warehouse folder named so,
+    and the Data Docs land in that folder, not where `$HOME` would expand."""
+    folder = tmp_path / HOSTILE_NAME
+    data = write_data_dir(folder / "data", deals=MORE_DEALS)
+    warehouse = folder / "wh" / "circularity.duckdb"
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 0, completed.stderr
+    assert query(warehouse, "select count(*) from marts.fct_investments") == [(2,)]
+    assert (folder / "wh" / "circularity.data_docs" / "index.html").exists()
+    assert not [p for p in tmp_path.rglob("*") if "/root" in p.name or p.name == "pwned.csv"]
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCULARITY_")}
+    env |= {"CIRCULARITY_DATA_DIR": str(data), "CIRCULARITY_WAREHOUSE": str(warehouse)}
+    dbt = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert dbt.returncode == 0, dbt.stdout[-3000:]
+    development = warehouse.with_name("circularity.dev.duckdb")
+    assert query(development, "select count(*) from marts.fct_investments") == [(2,)]
+    assert not list(tmp_path.rglob("pwned.csv")) and not Path("pwned.csv").exists()
