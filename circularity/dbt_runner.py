@@ -1,5 +1,5 @@
-"""Runs `dbt build` against a chosen DuckDB file, with the build's data directory and
-as-of date passed the way the dbt project reads them (environment variables).
+"""What `dbt build` of a build runs (one DbtStep for every door), running it as a child
+process for the CLI, and reading what it did from its artifacts.
 
 dbt runs in a child process, as dagster-dbt runs it: dbt-duckdb keeps its database open
 for the life of the process, and the build must be closed before it is validated and
@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -35,10 +35,19 @@ class DbtFailure:
     message: str
 
 
+@dataclass(frozen=True)
+class DbtTest:
+    name: str
+    column_name: str | None
+    success: bool
+    observed: str
+
+
 @dataclass
 class DbtRun:
     failures: list[DbtFailure]
     seconds_by_type: dict[str, float]  # summed node execution time: model, test
+    tests: list[DbtTest]
 
 
 def dbt_variables(database: str, data_dir: Path, as_of: date | None) -> dict[str, str]:
@@ -102,37 +111,72 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else "dbt"
 
 
-def dbt_build(
-    database: Path, data_dir: Path, as_of: date | None, target_path: Path
-) -> DbtRun:
-    """`dbt build` of the models into `database`. The gates of this front door are the Great
-    Expectations suites, which check what the dbt data tests check (and more), so the data
-    tests are left to `dbt build` users and to Dagster, where they become asset checks;
-    the unit tests belong to the test suite. Returns the nodes that errored or skipped."""
-    target_path.mkdir(exist_ok=True)
-    _restore_partial_parse(target_path)
-    command = [
-        dbt_executable(), "build",
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(target_path),
-        "--log-path", str(target_path),
-        "--exclude-resource-type", "unit_test", "test",
-        "--quiet",
-    ]
-    # The database is named relative to the build folder, where dbt runs, so that the
-    # profile reads the same from build to build and dbt's partial parsing stays valid (it
-    # re-parses the whole project, seconds of work, whenever the profile changes).
-    variables = dbt_variables(database.name, data_dir, as_of)
-    completed = subprocess.run(
-        command, env={**os.environ, **variables}, cwd=database.parent,
-        capture_output=True, text=True, check=False,
+@dataclass(frozen=True)
+class DbtStep:
+    """What `dbt build` of one build runs: the same for every door (the CLI runs it as a
+    child process, Dagster through dagster-dbt)."""
+
+    args: list[str]
+    env: dict[str, str]  # names the database relative to cwd, where the CLI runs dbt
+    target_path: Path
+    cwd: Path
+    database: Path
+
+    def env_from_anywhere(self) -> dict[str, str]:
+        """The environment for a runner that starts dbt in another folder (dagster-dbt
+        starts it in the project): the database by its absolute path."""
+        return {**self.env, "CIRCULARITY_DBT_DATABASE": str(self.database)}
+
+
+def dbt_step(database: Path, data_dir: Path, as_of: date | None, target_path: Path) -> DbtStep:
+    """`dbt build` of every model and data test into `database`: the models and the dbt
+    half of the gate (unit tests belong to the test suite). The database is named relative
+    to the build folder, where dbt runs, so that the profile reads the same from build to
+    build and dbt's partial parsing stays valid (it re-parses the whole project, seconds of
+    work, whenever the profile changes)."""
+    return DbtStep(
+        args=[
+            "build",
+            "--project-dir", str(PROJECT_DIR),
+            "--profiles-dir", str(PROJECT_DIR),
+            "--target-path", str(target_path),
+            "--log-path", str(target_path),
+            "--exclude-resource-type", "unit_test",
+        ],
+        env=dbt_variables(database.name, data_dir, as_of),
+        target_path=target_path,
+        cwd=database.parent,
+        database=database,
     )
-    run = _read_results(target_path / "run_results.json")
-    if completed.returncode != 0 and not run.failures:
-        message = dbt_error_message(completed.stdout + completed.stderr)
-        run.failures.append(DbtFailure("dbt", "error", message or f"exit {completed.returncode}"))
-    _save_partial_parse(target_path)
+
+
+# "12 of 49 OK created sql table model marts.fct_investments .... [OK in 1.20s]"
+_NODE_RESULT = re.compile(r"(\d+) of (\d+) (OK|PASS|ERROR|FAIL|WARN|SKIP)\S* (.*?)\s\.{3,}")
+
+
+def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> DbtRun:
+    """Run a DbtStep in a child process, reporting each finished node as it finishes, so a
+    long build shows where it is. Returns the nodes that failed, errored or were skipped."""
+    step.target_path.mkdir(exist_ok=True)
+    _restore_partial_parse(step.target_path)
+    with subprocess.Popen(
+        [dbt_executable(), *step.args, "--no-use-colors"],
+        env={**os.environ, **step.env}, cwd=step.cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as process:
+        output: list[str] = []
+        for line in process.stdout or ():
+            output.append(line)
+            match = _NODE_RESULT.search(_ANSI.sub("", line))
+            if match:
+                number, total, status, node = match.groups()
+                progress(f"  [{number}/{total}] {status.lower()}: {' '.join(node.split()[-1:])}")
+        returncode = process.wait()
+    run = read_results(step.target_path)
+    if returncode != 0 and not run.failures:
+        message = dbt_error_message("".join(output))
+        run.failures.append(DbtFailure("dbt", "error", message or f"exit {returncode}"))
+    _save_partial_parse(step.target_path)
     return run
 
 
@@ -156,17 +200,48 @@ def dbt_error_message(output: str) -> str:
     return meaningful[-1] if meaningful else ""
 
 
-def _read_results(run_results: Path) -> DbtRun:
+def read_results(target_path: Path) -> DbtRun:
+    """What a `dbt build` wrote to `target_path`: its failures, time per kind of node, and
+    every data test with its outcome (the dbt half of the gate, recorded in the audit)."""
+    run_results = target_path / "run_results.json"
     if not run_results.exists():
-        return DbtRun([], {})
+        return DbtRun([], {}, [])
     results = json.loads(run_results.read_text())["results"]
+    nodes = _manifest_nodes(target_path)
     seconds: dict[str, float] = {}
+    tests: list[DbtTest] = []
     for result in results:
         kind = result["unique_id"].split(".")[0]
         seconds[kind] = seconds.get(kind, 0.0) + (result.get("execution_time") or 0.0)
+        if kind == "test":
+            node = nodes.get(result["unique_id"], {})
+            tests.append(
+                DbtTest(
+                    name=node.get("name") or result["unique_id"].split(".")[2],
+                    column_name=node.get("column_name"),
+                    success=result["status"] == "pass",
+                    observed=_test_observed(result),
+                )
+            )
     failures = [
         DbtFailure(result["unique_id"], result["status"], result.get("message") or "")
         for result in results
         if result["status"] in ("error", "fail", "runtime error", "skipped")
     ]
-    return DbtRun(failures, seconds)
+    return DbtRun(failures, seconds, tests)
+
+
+def _manifest_nodes(target_path: Path) -> dict[str, dict]:
+    try:
+        return json.loads((target_path / "manifest.json").read_text())["nodes"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _test_observed(result: dict) -> str:
+    failures = result.get("failures")
+    if result["status"] == "pass":
+        return json.dumps({"failing_rows": 0})
+    if failures is not None:
+        return json.dumps({"failing_rows": failures})
+    return json.dumps({"status": result["status"], "message": result.get("message") or ""})

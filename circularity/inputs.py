@@ -8,6 +8,7 @@ reader has had bugs that dropped or duplicated rows without an error).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +110,21 @@ def count_physical_lines(path: Path) -> int:
     if last and last not in (b"\n", b"\r"):
         lines += 1
     return lines
+
+
+def fingerprint(data_dir: Path, previous: dict[str, list]) -> dict[str, list]:
+    """size, mtime and content hash of every CSV; a file is hashed again only when its size
+    or mtime moved, so a steady directory costs a few stat calls per tick."""
+    state: dict[str, list] = {}
+    for path in sorted(data_dir.glob("*.csv")):
+        stat = path.stat()
+        known = previous.get(path.name)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            state[path.name] = known
+            continue
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        state[path.name] = [stat.st_size, stat.st_mtime_ns, digest.hexdigest()]
+    return state

@@ -1,7 +1,14 @@
-"""The one build pipeline behind both front doors, the `circularity` CLI and Dagster:
-prepare (check inputs, open a workspace), dbt build into the workspace's new file,
-validate with Great Expectations, publish atomically. Dagster runs the same steps as
-separate ops (dbt through dagster-dbt); neither front door holds logic of its own."""
+"""The one build pipeline behind every door that publishes (the `circularity` CLI, a
+Dagster run, its schedule and sensor). Its steps, in the only order there is:
+
+    prepare    check the inputs, open the build's work folder beside the warehouse
+    transform  `dbt build` of the models and the dbt data tests into the work folder's file
+    validate   the gate: the dbt data tests' results and the Great Expectations suites
+    publish    audit records, then one atomic rename over the published warehouse
+
+`build` runs them in this process; Dagster runs the same functions as its steps (dbt
+through dagster-dbt, with the arguments `dbt_step` gives) and adds only asset keys,
+metadata and check results."""
 
 from __future__ import annotations
 
@@ -17,11 +24,11 @@ from pathlib import Path
 import duckdb
 
 from circularity import locking, publish, validation
-from circularity.dbt_runner import PROJECT_DIR, dbt_build
+from circularity.dbt_runner import PROJECT_DIR, DbtRun, DbtStep, dbt_step, read_results, run_dbt
 from circularity.inputs import check_data_dir
 from circularity.report import write_report
 from circularity.summary import BuildSummary, summarize
-from circularity.validation import ValidationReport
+from circularity.validation import ExpectationOutcome, ValidationReport
 from circularity.workspace import Workspace, lock_file
 
 DEFAULT_DATA_DIR = PROJECT_DIR / "seeds"
@@ -82,17 +89,47 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
     return workspace
 
 
+def transform_step(workspace: Workspace, config: BuildConfig) -> DbtStep:
+    """The dbt build of this build, for whichever door runs it."""
+    return dbt_step(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
+
+
+def transform(workspace: Workspace, config: BuildConfig, progress: Progress) -> DbtRun:
+    """Run the dbt build in a child process, reporting each model and test as it ends."""
+    return run_dbt(transform_step(workspace, config), progress)
+
+
 def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
-    """Run the Great Expectations suites on the build; record and return the outcomes."""
-    inputs = workspace.read("inputs")
-    report = validation.validate(
-        workspace.database,
-        workspace.run_id,
-        physical_lines=inputs["physical_lines"],
-        data_docs_dir=workspace.data_docs,
-        max_rejected_share=config.max_rejected_share,
+    """The gate of a publish: every dbt data test (read from the dbt build's results) and,
+    when dbt built everything, every Great Expectations suite. The outcomes are saved for
+    the publish step; a build that fails its gate is kept for inspection."""
+    dbt_run = read_results(workspace.dbt_target)
+    outcomes = [
+        ExpectationOutcome("dbt", test.name, test.column_name, test.success, test.observed)
+        for test in dbt_run.tests
+    ]
+    outcomes.extend(
+        ExpectationOutcome("dbt", failure.node, None, False, f"{failure.status}: {failure.message}")
+        for failure in dbt_run.failures
+        if not failure.node.startswith("test.")
     )
+    if not dbt_run.tests and not dbt_run.failures:
+        outcomes.append(ExpectationOutcome("dbt", "dbt build", None, False, "dbt did not run"))
+    if all(outcome.success for outcome in outcomes):
+        inputs = workspace.read("inputs")
+        checked = validation.validate(
+            workspace.database,
+            workspace.run_id,
+            physical_lines=inputs["physical_lines"],
+            data_docs_dir=workspace.data_docs,
+            max_rejected_share=config.max_rejected_share,
+        )
+        report = ValidationReport(checked.run_id, checked.validated_at, outcomes + checked.outcomes)
+    else:
+        report = ValidationReport(workspace.run_id, datetime.now(UTC).isoformat(), outcomes)
     report.save(workspace.folder / "validation.json")
+    if not report.success:
+        publish.keep_failed(workspace)
     return report
 
 
@@ -125,11 +162,13 @@ def one_build_at_a_time(warehouse: Path, wait: bool, progress: Progress) -> Iter
         locking.release(descriptor)
 
 
-def publish_build(workspace: Workspace, report: ValidationReport) -> None:
-    """Write the audit records of a validated build and publish it atomically, holding the
-    warehouse's lock (Dagster publishes in its own step, apart from the rest of the run)."""
+def publish_validated(workspace: Workspace) -> ValidationReport:
+    """Publish a build whose gate passed (Dagster's last step, in its own process): write the
+    audit records and rename the build over the warehouse, holding the warehouse's lock."""
+    report = ValidationReport.load(workspace.folder / "validation.json")
     with one_build_at_a_time(workspace.warehouse, wait=True, progress=lambda _: None):
         _publish_build(workspace, report)
+    return report
 
 
 def _publish_build(workspace: Workspace, report: ValidationReport) -> None:
@@ -195,27 +234,32 @@ def _build_in(
     preload.start()
 
     step = time.perf_counter()
-    progress("running dbt build (staging -> intermediate -> marts)")
-    dbt_run = dbt_build(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
+    progress("running dbt build (staging -> intermediate -> marts -> gates, with data tests)")
+    dbt_run = transform(workspace, config, progress)
     timings["dbt"] = time.perf_counter() - step
     timings.update({f"dbt {kind}s": seconds for kind, seconds in dbt_run.seconds_by_type.items()})
-    if dbt_run.failures:
-        described = [
-            f"dbt {f.node}: {f.status}: {' '.join(f.message.split())}" for f in dbt_run.failures
-        ]
-        return _failed(workspace, described, timings)
 
     step = time.perf_counter()
-    progress("validating with Great Expectations")
+    progress("validating: dbt data tests and Great Expectations")
     preload.join()
     report = validate(workspace, config)
     timings["validate"] = time.perf_counter() - step
+    dbt_tests = [outcome for outcome in report.outcomes if outcome.suite == "dbt"]
+    expectations = [outcome for outcome in report.outcomes if outcome.suite != "dbt"]
     progress(
-        f"  {len(report.outcomes)} expectations in {len(report.suites())} suites, "
-        f"{len(report.failures())} failed; data docs: {workspace.data_docs / 'index.html'}"
+        f"  {len(dbt_tests)} dbt tests, {len(expectations)} expectations in "
+        f"{len({o.suite for o in expectations})} suites, {len(report.failures())} failed; "
+        f"data docs: {workspace.data_docs / 'index.html'}"
     )
     if not report.success:
-        return _failed(workspace, [f.describe() for f in report.failures()], timings, report)
+        failed = workspace.failed_folder / workspace.database.name
+        return BuildResult(
+            False,
+            failures=[f.describe() for f in report.failures()],
+            validation=report,
+            failed_build=failed if failed.exists() else None,
+            seconds=timings,
+        )
 
     connection = duckdb.connect(str(workspace.database), read_only=True)
     try:
@@ -229,15 +273,3 @@ def _build_in(
     timings["publish"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - clock
     return BuildResult(True, summary=summary, validation=report, seconds=timings)
-
-
-def _failed(
-    workspace: Workspace,
-    failures: list[str],
-    timings: dict[str, float],
-    report: ValidationReport | None = None,
-) -> BuildResult:
-    kept = publish.keep_failed(workspace)
-    return BuildResult(
-        False, failures=failures, validation=report, failed_build=kept, seconds=timings
-    )

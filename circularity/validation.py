@@ -35,6 +35,8 @@ class ExpectationOutcome:
 
     def describe(self) -> str:
         column = f" on {self.column_name}" if self.column_name else ""
+        if self.suite == "dbt":
+            return f"dbt {self.expectation}{column} failed: {self.observed}"
         return f"gx {self.suite}: {self.expectation}{column} failed: observed {self.observed}"
 
 

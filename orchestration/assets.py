@@ -1,115 +1,109 @@
-"""The build as Dagster assets: the input CSVs as source assets, every dbt model as an asset
-(its dbt tests as asset checks) and the published warehouse, downstream of every mart."""
+"""The build as Dagster assets: the input CSVs, every dbt model (its dbt tests as asset
+checks, from dagster-dbt), and the published warehouse. Each asset calls one step of
+`circularity.pipeline` and adds what Dagster needs: keys, metadata, failures."""
 
-import subprocess
-from collections.abc import Iterator
+
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+import dagster as dg
 import duckdb
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetSpec,
-    Failure,
-    MaterializeResult,
-    MetadataValue,
-    Output,
-    asset,
-)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from circularity import pipeline, publish, summary
-from circularity.dbt_runner import PROJECT_DIR, dbt_executable, dbt_variables, environment
+from circularity import pipeline, summary
+from circularity.dbt_runner import environment
 from circularity.inputs import REQUIRED_COLUMNS, InputError
-from circularity.validation import ValidationReport
+from circularity.publish import WarehouseError
 from circularity.workspace import Workspace
-from orchestration.resources import CircularityResource
+from orchestration.resources import BuildSettings, CircularityResource, run_key
 
 MART_TABLES = (
     "dim_companies", "fct_investments", "fct_pledges", "investment_totals",
     "reciprocal_spend", "circular_loops", "rejected_rows",
 )
-MART_KEYS = [AssetKey(["marts", table]) for table in MART_TABLES]
-
-dbt_project = DbtProject(project_dir=PROJECT_DIR)
-
-
-def _prepare_manifest(project: DbtProject) -> None:
-    """dbt parse when the manifest is missing or older than the project's dbt files, so
-    that `dagster dev`, `dagster asset materialize` and tests all load the current models."""
-    manifest = project.manifest_path
-    sources = [PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "macros", "tests/dbt"):
-        sources.extend(path for path in (PROJECT_DIR / folder).rglob("*") if path.is_file())
-    newest = max(path.stat().st_mtime for path in sources)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR),
-             "--profiles-dir", str(PROJECT_DIR), "--target-path", str(manifest.parent)],
-            cwd=PROJECT_DIR, check=True,
-        )
-
-
-_prepare_manifest(dbt_project)
+MART_KEYS = [dg.AssetKey(["marts", table]) for table in MART_TABLES]
+PUBLISHED = dg.AssetKey(["warehouse", "published"])
+BASE_PREFIX = "base_csv__"
 
 
 class CircularityTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt layers; sources are the `inputs` group."""
+    """Groups follow the dbt folders; each base model reads one input CSV asset."""
 
-    def get_group_name(self, dbt_resource_props: dict[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "source":
-            return "inputs"
-        return dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else None
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id, {})
+        fqn = node.get("fqn", [])
+        if len(fqn) > 2:
+            spec = spec.replace_attributes(group_name=fqn[1])
+        name = node.get("name", "")
+        if name.startswith(BASE_PREFIX):
+            csv_file = dg.AssetKey(["csv", name.removeprefix(BASE_PREFIX)])
+            spec = spec.merge_attributes(deps=[csv_file])
+        return spec
 
 
-input_files = [
-    AssetSpec(
-        key=AssetKey(["csv", name.removesuffix(".csv")]),
-        description=f"{name} in the data directory (CIRCULARITY_DATA_DIR); required columns: "
-        + ", ".join(columns),
-        group_name="inputs",
-        metadata={"file": name},
+def input_files() -> list[dg.AssetSpec]:
+    return [
+        dg.AssetSpec(
+            key=dg.AssetKey(["csv", name.removesuffix(".csv")]),
+            description=f"{name} in the data directory (CIRCULARITY_DATA_DIR); required "
+            "columns: " + ", ".join(columns),
+            group_name="inputs",
+            metadata={"file": name},
+        )
+        for name, columns in REQUIRED_COLUMNS.items()
+    ]
+
+
+def dbt_models(project: DbtProject) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        exclude="resource_type:unit_test",
+        dagster_dbt_translator=CircularityTranslator(),
     )
-    for name, columns in REQUIRED_COLUMNS.items()
-]
+    def circularity_dbt_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        circularity: CircularityResource,
+        config: BuildSettings,
+    ) -> Iterator[Any]:
+        """prepare and transform: check the inputs, open the run's work folder, and dbt build
+        into it. Row counts, and on marts a preview, become asset metadata."""
+        build = circularity.build_config(config.as_of)
+        try:
+            workspace = pipeline.prepare(build, run_key(context))
+        except (InputError, WarehouseError) as error:
+            raise dg.Failure(description=str(error)) from error
+        step = pipeline.transform_step(workspace, build)
+        with environment(step.env_from_anywhere()):
+            invocation = dbt.cli(
+                step.args, context=context, raise_on_error=False, target_path=step.target_path
+            )
+            events = list(invocation.stream())
+        yield from _with_metadata(context, events, workspace)
+        if not invocation.is_successful():
+            raise dg.Failure(description="dbt build failed: see the failed models and tests")
+
+    return circularity_dbt_models
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    exclude="resource_type:unit_test",
-    dagster_dbt_translator=CircularityTranslator(),
-)
-def circularity_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, circularity: CircularityResource
+def _with_metadata(
+    context: dg.AssetExecutionContext, events: list[Any], workspace: Workspace
 ) -> Iterator[Any]:
-    """Check the inputs, open this run's workspace beside the published warehouse, and dbt
-    build into its new file. Row counts (and, on marts, a preview) become asset metadata."""
-    config = circularity.build_config()
-    try:
-        workspace = pipeline.prepare(config, context.run.run_id)
-    except (InputError, publish.WarehouseError) as error:
-        raise Failure(description=str(error)) from error
-    variables = dbt_variables(str(workspace.database), config.data_dir, config.as_of)
-    with environment(variables):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-        events = list(invocation.stream())
-    if not invocation.is_successful():
-        for event in events:
-            yield event
-        kept = publish.keep_failed(workspace)
-        raise Failure(description=f"dbt build failed; the failed build is kept at {kept}")
     connection = duckdb.connect(str(workspace.database), read_only=True)
     try:
         for event in events:
-            if isinstance(event, Output):
+            if isinstance(event, dg.Output):
                 key = context.asset_key_for_output(event.output_name)
                 relation = ".".join(key.path)
                 metadata: dict[str, Any] = {
                     "dagster/row_count": summary.row_count(connection, relation)
                 }
                 if key in MART_KEYS:
-                    metadata["preview"] = MetadataValue.md(
+                    metadata["preview"] = dg.MetadataValue.md(
                         summary.markdown_preview(connection, relation)
                     )
                 event = event.with_metadata({**event.metadata, **metadata})
@@ -118,24 +112,26 @@ def circularity_dbt_models(
         connection.close()
 
 
-@asset(
-    key=AssetKey(["warehouse", "published"]),
+@dg.asset(
+    key=PUBLISHED,
     deps=MART_KEYS,
     group_name="publish",
     description="The published DuckDB warehouse (CIRCULARITY_WAREHOUSE): this run's build, "
-    "renamed over it atomically once every blocking check passed, with schema audit.",
+    "renamed over it atomically once the gate passed, with schema audit.",
 )
 def published_warehouse(
-    context: AssetExecutionContext, circularity: CircularityResource
-) -> MaterializeResult:
-    config = circularity.build_config()
-    workspace = Workspace(config.warehouse, context.run.run_id)
-    report = ValidationReport.load(workspace.folder / "validation.json")
-    pipeline.publish_build(workspace, report)
-    return MaterializeResult(
+    context: dg.AssetExecutionContext, circularity: CircularityResource
+) -> dg.MaterializeResult:
+    """publish: the audit records, then the atomic rename."""
+    build = circularity.build_config()
+    try:
+        report = pipeline.publish_validated(Workspace(build.warehouse, run_key(context)))
+    except WarehouseError as error:
+        raise dg.Failure(description=str(error)) from error
+    return dg.MaterializeResult(
         metadata={
-            "path": MetadataValue.path(str(config.warehouse)),
-            "expectations": len(report.outcomes),
-            "suites": len(report.suites()),
+            "path": dg.MetadataValue.path(str(build.warehouse)),
+            "checks": len(report.outcomes),
+            "report": dg.MetadataValue.path(str(build.warehouse.with_suffix(".report.html"))),
         }
     )

@@ -3,7 +3,6 @@ changes."""
 
 import hashlib
 import json
-from pathlib import Path
 
 from dagster import (
     AssetSelection,
@@ -18,13 +17,14 @@ from dagster import (
     sensor,
 )
 
-from orchestration.assets import circularity_dbt_models, published_warehouse
+from circularity.inputs import fingerprint
 from orchestration.resources import CircularityResource
 
 build_warehouse = define_asset_job(
     "build_warehouse",
-    selection=AssetSelection.assets(circularity_dbt_models, published_warehouse),
-    description="Check the inputs, dbt build, validate with Great Expectations, publish.",
+    selection=AssetSelection.all() - AssetSelection.groups("inputs"),
+    description="prepare and transform (dbt build with its data tests), validate (the "
+    "Great Expectations gates), publish: the pipeline's steps, in its order.",
 )
 
 daily_build = ScheduleDefinition(
@@ -34,24 +34,6 @@ daily_build = ScheduleDefinition(
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.STOPPED,
 )
-
-
-def fingerprint(data_dir: Path, previous: dict[str, list]) -> dict[str, list]:
-    """size, mtime and content hash of every CSV; a file is hashed again only when its size
-    or mtime moved, so a steady directory costs a few stat calls per tick."""
-    state: dict[str, list] = {}
-    for path in sorted(data_dir.glob("*.csv")):
-        stat = path.stat()
-        known = previous.get(path.name)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-            state[path.name] = known
-            continue
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        state[path.name] = [stat.st_size, stat.st_mtime_ns, digest.hexdigest()]
-    return state
 
 
 @sensor(

@@ -1,65 +1,59 @@
-"""Great Expectations suites as blocking Dagster asset checks named gx_<suite>: the publish
-asset runs only when every one passed."""
+"""The Great Expectations half of the gate as blocking Dagster asset checks, gx_<suite>
+(the dbt data tests are asset checks of their models, from dagster-dbt): the publish asset
+runs only when every one passed."""
 
 from collections.abc import Iterator
 
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
-    AssetKey,
-    MetadataValue,
-    multi_asset_check,
-)
+import dagster as dg
 
-from circularity import pipeline, publish
+from circularity import pipeline
 from circularity.validation import suite_names
 from circularity.workspace import Workspace
-from orchestration.resources import CircularityResource
-
-# The input accounting compares every file with its fact tables and rejected_rows.
-SUITE_ASSETS = {
-    name: AssetKey(["marts", "rejected_rows" if name == "inputs" else name])
-    for name in suite_names()
-}
+from orchestration.resources import CircularityResource, run_key
 
 
-@multi_asset_check(
-    specs=[
-        AssetCheckSpec(
-            name=f"gx_{suite}",
-            asset=key,
-            blocking=True,
-            description=f"Great Expectations suite '{suite}' (expectations/{suite}.json)",
-        )
-        for suite, key in SUITE_ASSETS.items()
-    ],
-)
-def great_expectations_gates(
-    context: AssetCheckExecutionContext, circularity: CircularityResource
-) -> Iterator[AssetCheckResult]:
-    """All suites in one pass over the build, as the CLI runs them; data docs are written
-    for failed runs too."""
-    config = circularity.build_config()
-    workspace = Workspace(config.warehouse, context.run.run_id)
-    report = pipeline.validate(workspace, config)
-    for suite, key in SUITE_ASSETS.items():
-        outcomes = [outcome for outcome in report.outcomes if outcome.suite == suite]
-        failed = [outcome for outcome in outcomes if not outcome.success]
-        yield AssetCheckResult(
-            check_name=f"gx_{suite}",
-            asset_key=key,
-            passed=bool(outcomes) and not failed,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "evaluated": len(outcomes),
-                "failed": len(failed),
-                "failures": MetadataValue.md(
-                    "\n".join(f"- {outcome.describe()}" for outcome in failed) or "none"
-                ),
-                "data_docs": MetadataValue.path(str(workspace.data_docs / "index.html")),
-            },
-        )
-    if not report.success:
-        publish.keep_failed(workspace)
+def _suite_asset(suite: str) -> dg.AssetKey:
+    # The inputs suite accounts every file for in the fact tables and rejected_rows.
+    return dg.AssetKey(["marts", "rejected_rows" if suite == "inputs" else suite])
+
+
+def gate_checks() -> dg.AssetChecksDefinition:
+    suites = suite_names()
+
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                name=f"gx_{suite}",
+                asset=_suite_asset(suite),
+                blocking=True,
+                description=f"Great Expectations suite '{suite}' (expectations/{suite}.json)",
+            )
+            for suite in suites
+        ],
+    )
+    def great_expectations_gates(
+        context: dg.AssetCheckExecutionContext, circularity: CircularityResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        """validate: the whole gate in one pass, as every door runs it."""
+        build = circularity.build_config()
+        workspace = Workspace(build.warehouse, run_key(context))
+        report = pipeline.validate(workspace, build)
+        for suite in suites:
+            outcomes = [outcome for outcome in report.outcomes if outcome.suite == suite]
+            failed = [outcome for outcome in outcomes if not outcome.success]
+            yield dg.AssetCheckResult(
+                check_name=f"gx_{suite}",
+                asset_key=_suite_asset(suite),
+                passed=bool(outcomes) and not failed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "evaluated": len(outcomes),
+                    "failed": len(failed),
+                    "failures": dg.MetadataValue.md(
+                        "\n".join(f"- {outcome.describe()}" for outcome in failed) or "none"
+                    ),
+                    "data_docs": dg.MetadataValue.path(str(workspace.data_docs / "index.html")),
+                },
+            )
+
+    return great_expectations_gates

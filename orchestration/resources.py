@@ -1,5 +1,5 @@
-"""Where a Dagster run reads and writes: the same two paths the CLI takes, from the same
-environment variables that dbt reads."""
+"""Where a Dagster run reads and writes, and the run's own settings: the same paths the CLI
+takes, from the same environment variables that dbt reads."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ import os
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource
+import dagster as dg
 
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig
 from circularity.validation import DEFAULT_MAX_REJECTED_SHARE
 
 
-class CircularityResource(ConfigurableResource):
-    """The data directory, the published warehouse file and the build's options."""
+class CircularityResource(dg.ConfigurableResource):
+    """The data directory, the published warehouse file and the gate's rejected share."""
 
     data_dir: str
     warehouse: str
-    as_of: str | None = None
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
 
     @classmethod
@@ -26,13 +25,25 @@ class CircularityResource(ConfigurableResource):
         return cls(
             data_dir=os.environ.get("CIRCULARITY_DATA_DIR") or str(DEFAULT_DATA_DIR),
             warehouse=os.environ.get("CIRCULARITY_WAREHOUSE") or str(DEFAULT_WAREHOUSE),
-            as_of=os.environ.get("CIRCULARITY_AS_OF") or None,
         )
 
-    def build_config(self) -> BuildConfig:
+    def build_config(self, as_of: str | None = None) -> BuildConfig:
+        as_of = as_of or os.environ.get("CIRCULARITY_AS_OF") or None
         return BuildConfig(
             data_dir=Path(self.data_dir),
             warehouse=Path(self.warehouse),
-            as_of=date.fromisoformat(self.as_of) if self.as_of else None,
+            as_of=date.fromisoformat(as_of) if as_of else None,
             max_rejected_share=self.max_rejected_share,
         ).resolved()
+
+
+class BuildSettings(dg.Config):
+    """Settings of one run, given in the launchpad or `--config`."""
+
+    as_of: str | None = None  # YYYY-MM-DD: build as of that date (default: everything)
+
+
+def run_key(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
+    """The id of a run's work folder: the root run's id, so that a re-execution from
+    failure finds the folder its first run made."""
+    return context.run.root_run_id or context.run.run_id

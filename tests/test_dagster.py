@@ -12,12 +12,14 @@ import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context, materialize
 
 from circularity.pipeline import BuildConfig, build
-from orchestration.assets import circularity_dbt_models, input_files, published_warehouse
+from orchestration.assets import dbt_models, input_files, published_warehouse
 from orchestration.automation import csv_change_sensor, daily_build
-from orchestration.checks import great_expectations_gates
-from orchestration.definitions import defs
+from orchestration.checks import gate_checks
+from orchestration.definitions import dbt_project, defs
 from orchestration.resources import CircularityResource
 from tests.conftest import query, write_data_dir
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "dagster_specs.txt"
 
 CONTRACT_TABLES = [
     "dim_companies", "fct_investments", "fct_pledges", "investment_totals",
@@ -35,17 +37,51 @@ p3,2024-03-03,openai,amazon,5,USD,exact,,cloud_compute,,https://example.com/p3,
 """
 
 
-def run_dagster(data_dir: Path, warehouse: Path):  # noqa: ANN201 - dagster's result type
+def run_dagster(data_dir: Path, warehouse: Path, as_of: str | None = None):  # noqa: ANN201
+    models = dbt_models(dbt_project())
+    run_config = {"ops": {models.op.name: {"config": {"as_of": as_of}}}} if as_of else None
     return materialize(
-        [*input_files, circularity_dbt_models, published_warehouse, great_expectations_gates],
-        selection=[*(k for k in circularity_dbt_models.keys), published_warehouse.key],
+        [*input_files(), models, published_warehouse, gate_checks()],
+        selection=[*models.keys, published_warehouse.key],
         instance=DagsterInstance.ephemeral(),
         resources={
-            "dbt": defs.resources["dbt"],
+            "dbt": defs().resources["dbt"],
             "circularity": CircularityResource(data_dir=str(data_dir), warehouse=str(warehouse)),
         },
+        run_config=run_config,
         raise_on_error=False,
     )
+
+
+def spec_snapshot() -> str:
+    """Every asset (key, group, deps) and every check (name, asset, blocking), one a line."""
+    graph = defs().resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        parents = ",".join(sorted(parent.to_user_string() for parent in node.parent_keys))
+        lines.append(f"asset {key.to_user_string()} group={node.group_name} deps={parents}")
+    checks = gate_checks().check_specs
+    lines.extend(
+        f"check {spec.name} on {spec.asset_key.to_user_string()} blocking={spec.blocking}"
+        for spec in sorted(checks, key=lambda spec: spec.name)
+    )
+    lines.extend(
+        f"dbt-check {key.name} on {key.asset_key.to_user_string()}"
+        for key in sorted(graph.asset_check_keys, key=lambda key: key.name)
+        if not key.name.startswith("gx_")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def test_every_asset_and_check_spec_matches_the_snapshot() -> None:
+    """A change to the asset graph is a deliberate one: rerun with
+    CIRCULARITY_UPDATE_SNAPSHOTS=1 and review the diff of tests/snapshots/."""
+    current = spec_snapshot()
+    if os.environ.get("CIRCULARITY_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(current)
+    assert current == SNAPSHOT.read_text()
 
 
 def _digest(path: Path) -> str:
@@ -53,18 +89,19 @@ def _digest(path: Path) -> str:
 
 
 def test_definitions_have_every_contract_table_gates_schedule_and_sensor() -> None:
-    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    definitions = defs()
+    keys = {key.to_user_string() for key in definitions.resolve_asset_graph().get_all_asset_keys()}
     assert {f"marts/{table}" for table in CONTRACT_TABLES} <= keys
     assert {f"csv/{name}" for name in
             ("companies", "company_aliases", "deals", "pledges", "fx_rates")} <= keys
     assert "warehouse/published" in keys
-    checks = {spec.name for spec in great_expectations_gates.check_specs}
+    checks = {spec.name for spec in gate_checks().check_specs}
     assert {"gx_inputs", "gx_fct_investments", "gx_circular_loops"} <= checks
-    assert all(spec.blocking for spec in great_expectations_gates.check_specs)
-    assert [schedule.name for schedule in defs.schedules] == ["daily_build"]
+    assert all(spec.blocking for spec in gate_checks().check_specs)
+    assert [schedule.name for schedule in definitions.schedules] == ["daily_build"]
     assert daily_build.cron_schedule == "0 6 * * *"
     assert daily_build.job_name == "build_warehouse"
-    assert [sensor.name for sensor in defs.sensors] == ["csv_change_sensor"]
+    assert [sensor.name for sensor in definitions.sensors] == ["csv_change_sensor"]
 
 
 def test_dagster_run_builds_validates_and_publishes_like_the_cli(tmp_path: Path) -> None:
@@ -85,12 +122,15 @@ def test_dagster_run_builds_validates_and_publishes_like_the_cli(tmp_path: Path)
     assert metadata["dagster/row_count"].value == 3
     assert "| deal_id |" in metadata["preview"].value or "deal_id" in metadata["preview"].value
 
-    # The same data through the CLI pipeline gives the same marts.
+    # The same data through the CLI pipeline gives the same marts and the same gate.
     cli_warehouse = tmp_path / "cli" / "circularity.duckdb"
     assert build(BuildConfig(data, cli_warehouse)).published
     for table in CONTRACT_TABLES:
         sql = f"select * from marts.{table} order by all"
         assert query(warehouse, sql) == query(cli_warehouse, sql), table
+    gate = "select suite, expectation, column_name, success from audit.validation_results"
+    assert sorted(query(warehouse, gate)) == sorted(query(cli_warehouse, gate))
+    assert {suite for (suite, *_) in query(warehouse, gate)} >= {"dbt", "inputs"}
     [(runs, expectations)] = query(
         warehouse,
         "select (select count(*) from audit.build_runs),"
@@ -130,7 +170,7 @@ def test_sensor_fires_on_changed_csv_and_not_otherwise(tmp_path: Path) -> None:
     def tick(cursor: str | None):  # noqa: ANN202
         context = build_sensor_context(
             instance=instance, cursor=cursor, resources={"circularity": resource},
-            definitions=defs,
+            definitions=defs(),
         )
         return csv_change_sensor(context)
 
