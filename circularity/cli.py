@@ -12,7 +12,7 @@ from types import FrameType
 
 import duckdb
 
-from circularity import bench, report, shell, summary, synth
+from circularity import bench, explain, report, shell, summary, synth
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
@@ -118,8 +118,15 @@ def run_build(args: argparse.Namespace) -> int:
         if result.failed_build and result.failed_build.exists():
             for line in summary.rejected_lines(result.failed_build):
                 print(line)
-        print(f"build FAILED: {len(result.failures)} check(s) failed; "
-              f"the published warehouse {config.warehouse} was not changed", file=sys.stderr)
+        print(f"build FAILED: the published warehouse {config.warehouse} was not changed",
+              file=sys.stderr)
+        if result.validation is not None:
+            plain = explain.plain_failures(
+                result.failed_build, result.validation, config.max_rejected_share
+            )
+            for line in plain:
+                print(line, file=sys.stderr)
+        print(f"{len(result.failures)} check(s) failed:", file=sys.stderr)
         for failure in result.failures:
             print(f"  - {failure}", file=sys.stderr)
         if result.failed_build:

@@ -72,15 +72,9 @@ def summarize_files(connection: duckdb.DuckDBPyConnection) -> list[FileSummary]:
         "select source_file, accepted_rows from gates.gate_inputs order by source_file"
     ).fetchall()
     for name, loaded in accepted:
-        # Reasons quote the offending value; group them by their wording alone.
         reasons = connection.execute(
-            """
-            select regexp_replace(reason, '''[^'']*''', '''…''', 'g') as kind, count(*) as n
-            from marts.rejected_rows
-            where source_file = ?
-            group by kind
-            order by n desc, kind
-            """,
+            "select reason_kind, rejected_rows from gates.gate_rejection_reasons"
+            " where source_file = ? order by rejected_rows desc, reason_kind",
             [name],
         ).fetchall()
         file_summaries.append(

@@ -1,3 +1,5 @@
+{{ config(meta={"dagster": {"ref": {"name": "circular_loops"}}}) }}
+
 -- Every loop path starts and ends at its smallest group, visits hop_count distinct groups,
 -- and every hop is an edge of the flow graph.
 with
