@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from datetime import date
@@ -139,7 +140,21 @@ def run_build(args: argparse.Namespace) -> int:
     if args.timings_json:
         args.timings_json.write_text(json.dumps(result.seconds))
     print(f"published {config.warehouse} in {result.seconds['total']:.1f} s")
+    _record_in_dagster(config.warehouse, result.validation.run_id)
     return 0
+
+
+def _record_in_dagster(warehouse: Path, run_id: str) -> None:
+    """Show the build in the Dagster UI when an instance is configured (DAGSTER_HOME)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return
+    try:
+        from orchestration.record import record_cli_build
+
+        record_cli_build(warehouse.expanduser().resolve(), run_id)
+        print(f"recorded in the Dagster instance at {os.environ['DAGSTER_HOME']}")
+    except Exception as error:  # the build is published; Dagster's view is a courtesy
+        print(f"note: could not record the build in Dagster: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

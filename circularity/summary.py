@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from circularity.sql_text import quote_identifier
+
 
 @dataclass(frozen=True)
 class FileSummary:
@@ -108,18 +110,32 @@ def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
 
 
 def row_count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
+    schema, table = relation.split(".")
+    relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
     return connection.execute(f"select count(*) from {relation}").fetchone()[0]
 
 
-def markdown_preview(connection: duckdb.DuckDBPyConnection, relation: str, limit: int = 10) -> str:
-    """The first rows of a table as a Markdown table, for asset pages in the Dagster UI."""
-    cursor = connection.execute(f"select * from {relation} limit {int(limit)}")
+def markdown_preview(
+    connection: duckdb.DuckDBPyConnection,
+    relation: str,
+    limit: int = 10,
+    order_by: str | None = None,
+) -> str:
+    """The first rows of a table, every column, in the order of its natural key (comma
+    separated column names), as a Markdown table for asset pages in the Dagster UI."""
+    schema, table = relation.split(".")
+    query = f"select * from {quote_identifier(schema)}.{quote_identifier(table)}"
+    if order_by:
+        query += " order by " + ", ".join(
+            quote_identifier(column.strip()) for column in order_by.split(",")
+        )
+    cursor = connection.execute(f"{query} limit {int(limit)}")
     columns = [description[0] for description in cursor.description]
     rows = cursor.fetchall()
 
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")[:80]
+        return text.replace("|", "\\|").replace("\n", " ")
 
     lines = [
         "| " + " | ".join(columns) + " |",

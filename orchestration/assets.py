@@ -4,6 +4,7 @@ checks, from dagster-dbt), and the published warehouse. Each asset calls one ste
 
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -27,7 +28,13 @@ BASE_PREFIX = "base_csv__"
 
 
 class CircularityTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt folders; each base model reads one input CSV asset."""
+    """Groups follow the dbt folders; each base model reads one input CSV asset; a table's
+    storage is named as readers of the published warehouse see it, and a mart's natural
+    key (dbt meta `natural_key`) orders its preview."""
+
+    def __init__(self, warehouse: str = "") -> None:
+        super().__init__()
+        self.catalog = Path(warehouse).stem if warehouse else "circularity"
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -37,6 +44,12 @@ class CircularityTranslator(DagsterDbtTranslator):
         fqn = node.get("fqn", [])
         if len(fqn) > 2:
             spec = spec.replace_attributes(group_name=fqn[1])
+        if node.get("resource_type") == "model":
+            identifier = f"{self.catalog}.{node['schema']}.{node['name']}"
+            extra: dict[str, Any] = {"dagster/relation_identifier": identifier}
+            if node.get("meta", {}).get("natural_key"):
+                extra["natural_key"] = ", ".join(node["meta"]["natural_key"])
+            spec = spec.merge_attributes(metadata=extra)
         name = node.get("name", "")
         if name.startswith(BASE_PREFIX):
             csv_file = dg.AssetKey(["csv", name.removeprefix(BASE_PREFIX)])
@@ -57,12 +70,12 @@ def input_files() -> list[dg.AssetSpec]:
     ]
 
 
-def dbt_models(project: DbtProject) -> dg.AssetsDefinition:
+def dbt_models(project: DbtProject, warehouse: str = "") -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
         exclude="resource_type:unit_test",
-        dagster_dbt_translator=CircularityTranslator(),
+        dagster_dbt_translator=CircularityTranslator(warehouse),
     )
     def circularity_dbt_models(
         context: dg.AssetExecutionContext,
@@ -103,8 +116,10 @@ def _with_metadata(
                     "dagster/row_count": summary.row_count(connection, relation)
                 }
                 if key in MART_KEYS:
+                    spec = context.assets_def.specs_by_key[key]
+                    order = spec.metadata.get("natural_key")
                     metadata["preview"] = dg.MetadataValue.md(
-                        summary.markdown_preview(connection, relation)
+                        summary.markdown_preview(connection, relation, order_by=order)
                     )
                 event = event.with_metadata({**event.metadata, **metadata})
             yield event

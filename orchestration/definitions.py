@@ -42,8 +42,9 @@ def dbt_project() -> DbtProject:
 @dg.definitions
 def defs() -> dg.Definitions:
     project = dbt_project()
+    circularity = CircularityResource.from_environment()
     return dg.Definitions(
-        assets=[*input_files(), dbt_models(project), published_warehouse],
+        assets=[*input_files(), dbt_models(project, circularity.warehouse), published_warehouse],
         asset_checks=[gate_checks()],
         jobs=[build_warehouse],
         schedules=[daily_build],
@@ -54,6 +55,6 @@ def defs() -> dg.Definitions:
                 profiles_dir=str(PROJECT_DIR),
                 dbt_executable=dbt_executable(),
             ),
-            "circularity": CircularityResource.from_environment(),
+            "circularity": circularity,
         },
     )

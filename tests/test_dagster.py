@@ -203,3 +203,30 @@ def test_missing_input_fails_the_run_naming_the_file(tmp_path: Path, missing: st
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert f"{missing}: missing input file" in str(failure.event_specific_data.error)
     assert not warehouse.exists()
+
+
+def test_cli_builds_show_in_the_dagster_instance(tmp_path: Path) -> None:
+    """With DAGSTER_HOME set, a `circularity build` is recorded as materializations of the
+    marts and of the published warehouse, so the UI does not say "Never materialized"."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    data = write_data_dir(tmp_path / "data", deals=DEALS, pledges=PLEDGES)
+    warehouse = tmp_path / "wh" / "circularity.duckdb"
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("circularity")), "build", "--data-dir", str(data),
+         "--warehouse", str(warehouse)],
+        env={**os.environ, "DAGSTER_HOME": str(home)}, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "recorded in the Dagster instance" in completed.stdout
+    instance = DagsterInstance.from_config(str(home))
+    for key in (AssetKey(["marts", "fct_investments"]), AssetKey(["warehouse", "published"])):
+        event = instance.get_latest_materialization_event(key)
+        assert event is not None
+        metadata = event.asset_materialization.metadata
+        assert metadata["warehouse"].value == str(warehouse)
