@@ -53,11 +53,12 @@ ui: $(STAMP)
 	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 # Python: ruff's rules and its formatting; SQL: sqlfluff through dbt's own compiler (.sqlfluff),
-# offline against the project's profiles.yml.
+# offline against the project's profiles.yml, on an in-memory database so that linting never
+# creates or opens the warehouse file.
 lint: $(STAMP)
 	$(BIN)/ruff check circularity orchestration tests
 	$(BIN)/ruff format --check circularity orchestration tests
-	$(BIN)/sqlfluff lint models tests/dbt
+	CIRCULARITY_DBT_DATABASE=:memory: $(BIN)/sqlfluff lint models tests/dbt
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/.circularity.*
