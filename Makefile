@@ -8,23 +8,38 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install build test bench lint ui sql report clean
+.PHONY: install lock build test bench lint ui sql report clean
 
 install: $(STAMP)
 
-# The virtual environment is made from the lock file alone (exact versions), then the
-# project itself is installed on top without resolving anything else.
+# The virtual environment is made from the lock file alone (exact versions, every file
+# checked against its hash), then the project itself is installed on top without resolving
+# anything else.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Regenerate requirements.lock from pyproject.toml (runtime, dev and build dependencies) with
+# the hash of every file. pip-compile keeps each version already pinned in the lock unless
+# pyproject.toml no longer allows it; it runs from a throwaway venv so that pip-tools is no
+# dependency of the project. Upgrade one package with
+# `make lock LOCK_ARGS="--upgrade-package NAME"`.
+PIP_TOOLS_VENV := $(or $(TMPDIR),/tmp)/circularity-pip-tools
+LOCK_ARGS ?=
+lock:
+	$(PYTHON) -m venv $(PIP_TOOLS_VENV)
+	$(PIP_TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "pip-tools==7.6.2"
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_TOOLS_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev \
+		--all-build-deps --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+		--output-file requirements.lock pyproject.toml
+	rm -rf $(PIP_TOOLS_VENV)
 
 build: $(STAMP)
 	$(BIN)/circularity build
 
-test: $(STAMP)
-	$(BIN)/ruff check circularity orchestration tests
+test: lint
 	$(BIN)/pytest
 
 # A SQL prompt on the published warehouse (read-only; never blocks a build).
@@ -45,8 +60,13 @@ ui: $(STAMP)
 	mkdir -p .dagster
 	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
+# Python: ruff's rules and its formatting; SQL: sqlfluff through dbt's own compiler (.sqlfluff),
+# offline against the project's profiles.yml, on an in-memory database so that linting never
+# creates or opens the warehouse file.
 lint: $(STAMP)
 	$(BIN)/ruff check circularity orchestration tests
+	$(BIN)/ruff format --check circularity orchestration tests
+	CIRCULARITY_DBT_DATABASE=:memory: $(BIN)/sqlfluff lint models tests/dbt
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/.circularity.* \

@@ -37,37 +37,73 @@ lines_per_file as (
 ),
 
 accepted_lines as (
-    select 'companies.csv' as source_file, source_line from {{ ref('dim_companies') }}
+    select
+        'companies.csv' as source_file,
+        source_line
+    from {{ ref('dim_companies') }}
     union all
-    select source_file, source_line from {{ ref('int_company_aliases_validated') }}
+    select
+        source_file,
+        source_line
+    from {{ ref('int_company_aliases_validated') }}
     where rejection_reason is null
     union all
-    select source_file, source_line from {{ ref('int_fx_rates_validated') }}
+    select
+        source_file,
+        source_line
+    from {{ ref('int_fx_rates_validated') }}
     where rejection_reason is null
     union all
-    select 'deals.csv' as source_file, source_line from {{ ref('fct_investments') }}
+    select
+        'deals.csv' as source_file,
+        source_line
+    from {{ ref('fct_investments') }}
     union all
-    select 'pledges.csv' as source_file, source_line from {{ ref('fct_pledges') }}
+    select
+        'pledges.csv' as source_file,
+        source_line
+    from {{ ref('fct_pledges') }}
 ),
 
 rejected_lines as (
-    select source_file, source_line from {{ ref('rejected_rows') }}
+    select
+        source_file,
+        source_line
+    from {{ ref('rejected_rows') }}
 ),
 
 after_as_of_lines as (
-    select source_file, source_line from {{ ref('stg_csv__deals') }}
+    select
+        source_file,
+        source_line
+    from {{ ref('stg_csv__deals') }}
     where unreadable_reason is null and announced_date > {{ as_of_date() }}
     union all
-    select source_file, source_line from {{ ref('stg_csv__pledges') }}
+    select
+        source_file,
+        source_line
+    from {{ ref('stg_csv__pledges') }}
     where unreadable_reason is null and announced_date > {{ as_of_date() }}
 ),
 
 accounted_lines as (
-    select source_file, source_line, 'accepted' as outcome from accepted_lines
+    select
+        source_file,
+        source_line,
+        'accepted' as outcome
+    from accepted_lines
     union all
-    select source_file, source_line, 'rejected' as outcome from rejected_lines
+    select
+        source_file,
+        source_line,
+        'rejected' as outcome
+    from rejected_lines
     union all
-    select source_file, source_line, 'after_as_of' as outcome from after_as_of_lines
+    select
+        source_file,
+        source_line,
+        'after_as_of' as outcome
+    from after_as_of_lines
 ),
 
 outcomes_per_file as (
@@ -82,21 +118,31 @@ outcomes_per_file as (
 ),
 
 duplicate_accepted_ids as (
-    select 'companies.csv' as source_file, count(*) - count(distinct lower(company_id)) as ids
+    select
+        'companies.csv' as source_file,
+        count(*) - count(distinct lower(company_id)) as ids
     from {{ ref('dim_companies') }}
     union all
-    select 'company_aliases.csv' as source_file, count(*) - count(distinct alias_key) as ids
+    select
+        'company_aliases.csv' as source_file,
+        count(*) - count(distinct alias_key) as ids
     from {{ ref('int_company_aliases_validated') }}
     where rejection_reason is null
     union all
-    select 'fx_rates.csv' as source_file, count(*) - count(distinct (currency, rate_date)) as ids
+    select
+        'fx_rates.csv' as source_file,
+        count(*) - count(distinct row(currency, rate_date)) as ids
     from {{ ref('int_fx_rates_validated') }}
     where rejection_reason is null
     union all
-    select 'deals.csv' as source_file, count(*) - count(distinct deal_id) as ids
+    select
+        'deals.csv' as source_file,
+        count(*) - count(distinct deal_id) as ids
     from {{ ref('fct_investments') }}
     union all
-    select 'pledges.csv' as source_file, count(*) - count(distinct pledge_id) as ids
+    select
+        'pledges.csv' as source_file,
+        count(*) - count(distinct pledge_id) as ids
     from {{ ref('fct_pledges') }}
 ),
 

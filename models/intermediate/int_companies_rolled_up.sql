@@ -42,8 +42,9 @@ rolled_up as (
             walk.depth + 1
         from walk
         inner join candidates as parent on walk.company_key = parent.company_key
-        inner join candidates as child on child.parent_key = walk.company_key
+        inner join candidates as child on walk.company_key = child.parent_key
     )
+
     select * from walk
 ),
 

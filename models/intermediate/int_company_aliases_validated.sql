@@ -12,9 +12,15 @@ companies as (
 ),
 
 company_names as (
-    select lower(company_id) as name_key, company_id from companies
+    select
+        lower(company_id) as name_key,
+        company_id
+    from companies
     union
-    select lower(name) as name_key, company_id from companies
+    select
+        lower(name) as name_key,
+        company_id
+    from companies
 ),
 
 first_line_per_alias as (
@@ -33,18 +39,18 @@ judged as (
         aliases.record,
         aliases.alias,
         aliases.alias_key,
-        target.company_id,
+        target_company.company_id,
         {{ first_reason([
             'aliases.row_reason',
             "case when aliases.source_line <> first_line_per_alias.first_line then 'duplicate alias ''' || aliases.alias || ''' (first on line ' || first_line_per_alias.first_line || '): give each alias one row' end",
-            "case when target.company_id is null then 'company_id ''' || aliases.company_id || ''' names no accepted company: fix the id or the company row' end",
-            "(select 'alias ''' || aliases.alias || ''' already names company ''' || min(company_names.company_id) || ''': an alias must be unambiguous' from company_names where company_names.name_key = aliases.alias_key and company_names.company_id <> target.company_id)",
+            "case when target_company.company_id is null then 'company_id ''' || aliases.company_id || ''' names no accepted company: fix the id or the company row' end",
+            "(select 'alias ''' || aliases.alias || ''' already names company ''' || min(company_names.company_id) || ''': an alias must be unambiguous' from company_names where company_names.name_key = aliases.alias_key and company_names.company_id <> target_company.company_id)",
         ]) }} as rejection_reason
     from aliases
     left join first_line_per_alias
         on aliases.alias_key = first_line_per_alias.alias_key
-    left join companies as target
-        on aliases.company_key = lower(target.company_id)
+    left join companies as target_company
+        on aliases.company_key = lower(target_company.company_id)
 ),
 
 final as (

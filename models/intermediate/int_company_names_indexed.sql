@@ -16,11 +16,23 @@ aliases as (
 ),
 
 candidate_names as (
-    select lower(company_id) as name_key, company_id, 1 as name_rank from companies
+    select
+        lower(company_id) as name_key,
+        company_id,
+        1 as name_rank
+    from companies
     union all
-    select lower(name) as name_key, company_id, 2 as name_rank from companies
+    select
+        lower(name) as name_key,
+        company_id,
+        2 as name_rank
+    from companies
     union all
-    select alias_key as name_key, company_id, 3 as name_rank from aliases
+    select
+        alias_key as name_key,
+        company_id,
+        3 as name_rank
+    from aliases
 ),
 
 best_rank as (

@@ -6,13 +6,13 @@ with
 deals as (
     select * from {{ ref('int_deals_resolved') }}
     where rejection_reason is null
-      and not is_superseded
+        and not is_superseded
 ),
 
 pledges as (
     select * from {{ ref('int_pledges_resolved') }}
     where rejection_reason is null
-      and not is_superseded
+        and not is_superseded
 ),
 
 investments as (

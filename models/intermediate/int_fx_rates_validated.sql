@@ -15,7 +15,7 @@ first_line_per_key as (
         min(source_line) as first_line
     from rates
     where unreadable_reason is null
-      and row_reason is null
+        and row_reason is null
     group by currency, rate_date
 ),
 

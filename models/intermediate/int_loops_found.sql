@@ -16,7 +16,7 @@ two_hops as (
     from edges as first_edge
     inner join edges as second_edge
         on first_edge.to_group_id = second_edge.from_group_id
-        and second_edge.to_group_id = first_edge.from_group_id
+        and first_edge.from_group_id = second_edge.to_group_id
     where first_edge.to_group_id > first_edge.from_group_id
 ),
 
@@ -39,7 +39,7 @@ open_paths_3 as (
     inner join edges as next_edge
         on paths.group_2 = next_edge.from_group_id
     where next_edge.to_group_id > paths.group_1
-      and next_edge.to_group_id <> paths.group_2
+        and next_edge.to_group_id <> paths.group_2
 ),
 
 three_hops as (
@@ -51,7 +51,7 @@ three_hops as (
     from open_paths_3 as paths
     inner join edges as closing_edge
         on paths.group_3 = closing_edge.from_group_id
-        and closing_edge.to_group_id = paths.group_1
+        and paths.group_1 = closing_edge.to_group_id
 ),
 
 four_hops as (
@@ -60,29 +60,39 @@ four_hops as (
         paths.group_2,
         paths.group_3,
         next_edge.to_group_id as group_4,
-        least(paths.bottleneck_usd_m, next_edge.amount_usd_m, closing_edge.amount_usd_m) as bottleneck_usd_m
+        least(paths.bottleneck_usd_m, next_edge.amount_usd_m, closing_edge.amount_usd_m)
+            as bottleneck_usd_m
     from open_paths_3 as paths
     inner join edges as next_edge
         on paths.group_3 = next_edge.from_group_id
     inner join edges as closing_edge
         on next_edge.to_group_id = closing_edge.from_group_id
-        and closing_edge.to_group_id = paths.group_1
+        and paths.group_1 = closing_edge.to_group_id
     where next_edge.to_group_id > paths.group_1
-      and next_edge.to_group_id not in (paths.group_2, paths.group_3)
+        and next_edge.to_group_id not in (paths.group_2, paths.group_3)
 ),
 
 cycles as (
-    select [group_1, group_2] as groups, bottleneck_usd_m from two_hops
+    select
+        [group_1, group_2] as group_ids,
+        bottleneck_usd_m
+    from two_hops
     union all
-    select [group_1, group_2, group_3] as groups, bottleneck_usd_m from three_hops
+    select
+        [group_1, group_2, group_3] as group_ids,
+        bottleneck_usd_m
+    from three_hops
     union all
-    select [group_1, group_2, group_3, group_4] as groups, bottleneck_usd_m from four_hops
+    select
+        [group_1, group_2, group_3, group_4] as group_ids,
+        bottleneck_usd_m
+    from four_hops
 ),
 
 final as (
     select
-        array_to_string(list_append(groups, groups[1]), ' > ') as path,
-        len(groups) as hop_count,
+        array_to_string(list_append(group_ids, group_ids[1]), ' > ') as path,
+        len(group_ids) as hop_count,
         bottleneck_usd_m
     from cycles
 )

@@ -32,7 +32,7 @@ final as (
             as reciprocal_ratio,
         -- The same ratio on firm money only: up_to tranches and up_to pledges left out.
         coalesce(pledge_totals.pledged_firm_usd_m, 0)
-            / nullif(investment_totals.invested_firm_usd_m, 0) as reciprocal_ratio_firm
+        / nullif(investment_totals.invested_firm_usd_m, 0) as reciprocal_ratio_firm
     from investment_totals
     left join pledge_totals
         on investment_totals.investee_group_id = pledge_totals.pledger_group_id

@@ -7,7 +7,10 @@ with
 judged as (
     select
         *,
-        {{ first_reason(['split_error', missing_fields_reason(['alias', 'company_id'])]) }} as row_reason
+        {{ first_reason([
+            'split_error',
+            missing_fields_reason(['alias', 'company_id']),
+        ]) }} as row_reason
     from csv_rows
 ),
 

@@ -20,7 +20,10 @@ typed as (
 judged as (
     select
         *,
-        coalesce(split_error, {{ date_reason('rate_date_text', 'rate_date', 'rate_date') }}) as unreadable_reason,
+        coalesce(
+            split_error,
+            {{ date_reason('rate_date_text', 'rate_date', 'rate_date') }}
+        ) as unreadable_reason,
         {{ first_reason([
             missing_fields_reason(['currency', 'usd_per_unit']),
             currency_reason('currency'),

@@ -34,7 +34,10 @@ typed as (
 judged as (
     select
         *,
-        coalesce(split_error, {{ date_reason('announced_date_text', 'announced_date', 'announced_date') }}) as unreadable_reason,
+        coalesce(
+            split_error,
+            {{ date_reason('announced_date_text', 'announced_date', 'announced_date') }}
+        ) as unreadable_reason,
         {{ first_reason(
             [missing_fields_reason(['pledge_id', 'pledger', 'recipient', 'currency', 'amount_qualifier', 'category', 'source_url'])]
             + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')

@@ -8,16 +8,17 @@ loops as (
     select
         path,
         hop_count,
-        string_split(path, ' > ') as groups
+        string_split(path, ' > ') as group_ids
     from {{ ref('circular_loops') }}
 ),
 
 hops as (
     select
         loops.path,
-        loops.groups[position] as from_group_id,
-        loops.groups[position + 1] as to_group_id
-    from loops, range(1, loops.hop_count + 1) as positions(position)
+        loops.group_ids[positions.hop_number] as from_group_id,
+        loops.group_ids[positions.hop_number + 1] as to_group_id
+    from loops
+    cross join range(1, loops.hop_count + 1) as positions (hop_number)
 ),
 
 missing_edges as (
@@ -32,10 +33,10 @@ missing_edges as (
 malformed as (
     select path
     from loops
-    where groups[1] <> groups[-1]
-       or len(groups) <> hop_count + 1
-       or len(list_distinct(groups[1:hop_count])) <> hop_count
-       or groups[1] <> list_min(groups)
+    where group_ids[1] <> group_ids[-1]
+        or len(group_ids) <> hop_count + 1
+        or len(list_distinct(group_ids[1:hop_count])) <> hop_count
+        or group_ids[1] <> list_min(group_ids)
 )
 
 select path from missing_edges
