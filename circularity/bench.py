@@ -43,39 +43,70 @@ _AMOUNT = "cast({} as decimal(38, 2))"
 _RATIO = "round(cast({} as double), 6)"
 CONTRACT_COLUMNS: dict[str, dict[str, str]] = {
     "dim_companies": {
-        "company_id": "{}", "name": "{}", "parent_id": "{}", "group_id": "{}", "kind": "{}",
+        "company_id": "{}",
+        "name": "{}",
+        "parent_id": "{}",
+        "group_id": "{}",
+        "kind": "{}",
         "country": "{}",
     },
     "fct_investments": {
-        "deal_id": "{}", "announced_date": "{}", "investor_id": "{}", "investee_id": "{}",
-        "investor_group_id": "{}", "investee_group_id": "{}", "amount_usd_m": _AMOUNT,
-        "amount_qualifier": "{}", "instrument": "{}", "is_superseded": "{}",
+        "deal_id": "{}",
+        "announced_date": "{}",
+        "investor_id": "{}",
+        "investee_id": "{}",
+        "investor_group_id": "{}",
+        "investee_group_id": "{}",
+        "amount_usd_m": _AMOUNT,
+        "amount_qualifier": "{}",
+        "instrument": "{}",
+        "is_superseded": "{}",
         "source_url": "{}",
     },
     "fct_pledges": {
-        "pledge_id": "{}", "announced_date": "{}", "pledger_id": "{}", "recipient_id": "{}",
-        "pledger_group_id": "{}", "recipient_group_id": "{}", "amount_usd_m": _AMOUNT,
-        "amount_qualifier": "{}", "period_years": "cast({} as decimal(38, 10))",
-        "annualized_usd_m": _AMOUNT, "category": "{}", "is_superseded": "{}",
+        "pledge_id": "{}",
+        "announced_date": "{}",
+        "pledger_id": "{}",
+        "recipient_id": "{}",
+        "pledger_group_id": "{}",
+        "recipient_group_id": "{}",
+        "amount_usd_m": _AMOUNT,
+        "amount_qualifier": "{}",
+        "period_years": "cast({} as decimal(38, 10))",
+        "annualized_usd_m": _AMOUNT,
+        "category": "{}",
+        "is_superseded": "{}",
         "source_url": "{}",
     },
     "investment_totals": {
-        "investor_group_id": "{}", "investee_group_id": "{}", "invested_usd_m": _AMOUNT,
-        "invested_firm_usd_m": _AMOUNT, "tranche_count": "cast({} as bigint)",
-        "undisclosed_count": "cast({} as bigint)", "first_announced": "{}",
+        "investor_group_id": "{}",
+        "investee_group_id": "{}",
+        "invested_usd_m": _AMOUNT,
+        "invested_firm_usd_m": _AMOUNT,
+        "tranche_count": "cast({} as bigint)",
+        "undisclosed_count": "cast({} as bigint)",
+        "first_announced": "{}",
         "last_announced": "{}",
     },
     "reciprocal_spend": {
-        "investor_group_id": "{}", "investee_group_id": "{}", "invested_usd_m": _AMOUNT,
-        "pledged_back_usd_m": _AMOUNT, "pledged_back_firm_usd_m": _AMOUNT,
-        "reciprocal_ratio": _RATIO, "invested_firm_usd_m": _AMOUNT,
+        "investor_group_id": "{}",
+        "investee_group_id": "{}",
+        "invested_usd_m": _AMOUNT,
+        "pledged_back_usd_m": _AMOUNT,
+        "pledged_back_firm_usd_m": _AMOUNT,
+        "reciprocal_ratio": _RATIO,
+        "invested_firm_usd_m": _AMOUNT,
         "reciprocal_ratio_firm": _RATIO,
     },
     "circular_loops": {
-        "path": "{}", "hop_count": "cast({} as bigint)", "bottleneck_usd_m": _AMOUNT,
+        "path": "{}",
+        "hop_count": "cast({} as bigint)",
+        "bottleneck_usd_m": _AMOUNT,
     },
     "rejected_rows": {
-        "source_file": "{}", "source_line": "cast({} as bigint)", "record": "{}",
+        "source_file": "{}",
+        "source_line": "cast({} as bigint)",
+        "record": "{}",
         "reason": "{} is not null",
     },
 }
@@ -107,9 +138,11 @@ class BenchResult:
         return self.build.seconds / self.reference.seconds
 
     def last_line(self) -> str:
-        return (f"flows={self.flows} build_s={self.build.seconds:.2f} "
-                f"reference_s={self.reference.seconds:.2f} ratio={self.ratio:.2f} "
-                f"peak_rss_mb={self.build.peak_rss_mb:.0f}")
+        return (
+            f"flows={self.flows} build_s={self.build.seconds:.2f} "
+            f"reference_s={self.reference.seconds:.2f} ratio={self.ratio:.2f} "
+            f"peak_rss_mb={self.build.peak_rss_mb:.0f}"
+        )
 
 
 def run_reference(data_dir: Path, database: Path) -> None:
@@ -157,8 +190,9 @@ def _tree_rss_kb(root: int) -> int:
 def measure(command: list[str]) -> tuple[Measurement, str]:
     """Run a command; wall time and the peak resident memory of its process tree."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, cwd=PROJECT_DIR)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=PROJECT_DIR
+    )
     peak = 0
     done = threading.Event()
 
@@ -200,28 +234,33 @@ def compare_marts(build_db: Path, reference_db: Path) -> tuple[list[str], dict[s
     try:
         for table, columns in CONTRACT_COLUMNS.items():
             rows[table] = connection.execute(
-                f"select count(*) from build.marts.{table}").fetchone()[0]
+                f"select count(*) from build.marts.{table}"
+            ).fetchone()[0]
             missing = [
                 f"{side} lacks {table}.{column}"
                 for side in ("build", "reference")
-                for column in columns if column not in _columns(connection, side, table)
+                for column in columns
+                if column not in _columns(connection, side, table)
             ]
             if missing:
                 problems.extend(missing)
                 continue
-            select = ", ".join(f"{shape.format(column)} as {column}"
-                               for column, shape in columns.items())
+            select = ", ".join(
+                f"{shape.format(column)} as {column}" for column, shape in columns.items()
+            )
             for side, other in (("build", "reference"), ("reference", "build")):
-                only = (f"select {select} from {side}.marts.{table} except all "
-                        f"select {select} from {other}.marts.{table}")
+                only = (
+                    f"select {select} from {side}.marts.{table} except all "
+                    f"select {select} from {other}.marts.{table}"
+                )
                 count = connection.execute(f"select count(*) from ({only})").fetchone()[0]
                 if count:
                     shown = connection.execute(
-                        f"select * from ({only}) order by all limit {SHOWN_ROWS}").fetchall()
+                        f"select * from ({only}) order by all limit {SHOWN_ROWS}"
+                    ).fetchall()
                     problems.append(
                         f"{table}: {count:,} row(s) only in the {side}, first ones "
-                        f"({', '.join(columns)}):\n"
-                        + "\n".join(f"    {row}" for row in shown)
+                        f"({', '.join(columns)}):\n" + "\n".join(f"    {row}" for row in shown)
                     )
     finally:
         connection.close()
@@ -237,12 +276,23 @@ def bench_one(flows: int, work: Path, seed: int = 0) -> BenchResult:
     warehouse = build_dir / "circularity.duckdb"
     timings = build_dir / "timings.json"
     cli = str(Path(sys.executable).with_name("circularity"))
-    build, _ = measure([cli, "build", "--data-dir", str(data), "--warehouse", str(warehouse),
-                        "--timings-json", str(timings)])
+    build, _ = measure(
+        [
+            cli,
+            "build",
+            "--data-dir",
+            str(data),
+            "--warehouse",
+            str(warehouse),
+            "--timings-json",
+            str(timings),
+        ]
+    )
     build.steps = json.loads(timings.read_text())
     reference_db = work / f"reference-{flows}" / REFERENCE_DATABASE
-    reference, _ = measure([sys.executable, "-m", "circularity.bench", "--run-reference",
-                            str(data), str(reference_db)])
+    reference, _ = measure(
+        [sys.executable, "-m", "circularity.bench", "--run-reference", str(data), str(reference_db)]
+    )
     differences, rows = compare_marts(warehouse, reference_db)
     return BenchResult(flows, build, reference, differences, rows)
 
@@ -253,8 +303,11 @@ def report(results: list[BenchResult]) -> list[str]:
         f"{'ref MB':>7} {'marts':>6}  build steps (s)",
     ]
     for result in results:
-        steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.build.steps.items()
-                          if name != "total")
+        steps = ", ".join(
+            f"{name} {seconds:.1f}"
+            for name, seconds in result.build.steps.items()
+            if name != "total"
+        )
         lines.append(
             f"{result.flows:>10,} {result.build.seconds:>9.2f} {result.reference.seconds:>12.2f} "
             f"{result.ratio:>6.2f} {result.build.peak_rss_mb:>9.0f} "
@@ -281,10 +334,15 @@ def run(args: argparse.Namespace) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = {
         "when": stamp,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "duckdb": duckdb.__version__},
-        "results": [asdict(result) | {"ratio": result.ratio, "marts_equal": result.marts_equal}
-                    for result in results],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+        },
+        "results": [
+            asdict(result) | {"ratio": result.ratio, "marts_equal": result.marts_equal}
+            for result in results
+        ],
     }
     path = out / f"bench-{stamp}.json"
     path.write_text(json.dumps(record, indent=1))
@@ -294,8 +352,10 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         print(result.last_line())
     if not all(result.marts_equal for result in results):
-        print("bench FAILED: the build's marts differ from the reference's (see above)",
-              file=sys.stderr)
+        print(
+            "bench FAILED: the build's marts differ from the reference's (see above)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -307,12 +367,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("--flows", default="100k,1M,10M",
-                         help="comma-separated sizes (default: 100k,1M,10M)")
-    command.add_argument("--work", default=None,
-                         help="folder for data and builds (kept; default: a temporary folder)")
-    command.add_argument("--out", default=str(OUT_DIR),
-                         help="folder for the JSON figures (default: bench/out, not tracked)")
+    command.add_argument(
+        "--flows", default="100k,1M,10M", help="comma-separated sizes (default: 100k,1M,10M)"
+    )
+    command.add_argument(
+        "--work",
+        default=None,
+        help="folder for data and builds (kept; default: a temporary folder)",
+    )
+    command.add_argument(
+        "--out",
+        default=str(OUT_DIR),
+        help="folder for the JSON figures (default: bench/out, not tracked)",
+    )
     command.add_argument("--seed", type=int, default=0)
     command.set_defaults(handler=run)
 

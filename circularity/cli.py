@@ -49,21 +49,41 @@ def parser() -> argparse.ArgumentParser:
         description="Build a new warehouse beside the published one, validate it, and "
         "replace the published file only when every check passes.",
     )
-    build_command.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                               help="folder of input CSVs (default: the project's seeds/)")
-    build_command.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE,
-                               help="published DuckDB file (default: warehouse/circularity.duckdb)")
-    build_command.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
-                               help="leave out rows announced after this date")
-    build_command.add_argument("--max-rejected-share", type=_share,
-                               default=DEFAULT_MAX_REJECTED_SHARE, metavar="SHARE",
-                               help="fail when more than this share of a file's rows is "
-                               "rejected (default: 0.5)")
-    build_command.add_argument("--no-wait", action="store_true",
-                               help="when another build of the same warehouse is running, "
-                               "exit at once instead of waiting for it")
-    build_command.add_argument("--timings-json", type=Path, default=None,
-                               help=argparse.SUPPRESS)  # seconds per step, for the benchmark
+    build_command.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="folder of input CSVs (default: the project's seeds/)",
+    )
+    build_command.add_argument(
+        "--warehouse",
+        type=Path,
+        default=DEFAULT_WAREHOUSE,
+        help="published DuckDB file (default: warehouse/circularity.duckdb)",
+    )
+    build_command.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="leave out rows announced after this date",
+    )
+    build_command.add_argument(
+        "--max-rejected-share",
+        type=_share,
+        default=DEFAULT_MAX_REJECTED_SHARE,
+        metavar="SHARE",
+        help="fail when more than this share of a file's rows is rejected (default: 0.5)",
+    )
+    build_command.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="when another build of the same warehouse is running, "
+        "exit at once instead of waiting for it",
+    )
+    build_command.add_argument(
+        "--timings-json", type=Path, default=None, help=argparse.SUPPRESS
+    )  # seconds per step, for the benchmark
     build_command.set_defaults(handler=run_build)
     shell.add_parser(commands, DEFAULT_WAREHOUSE)
     report.add_parser(commands, DEFAULT_WAREHOUSE)
@@ -108,19 +128,27 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (OSError, duckdb.Error) as error:
-        print(f"error: the build failed and the published warehouse {config.warehouse} was "
-              f"not changed: {describe_fault(error)}", file=sys.stderr)
+        print(
+            f"error: the build failed and the published warehouse {config.warehouse} was "
+            f"not changed: {describe_fault(error)}",
+            file=sys.stderr,
+        )
         return 3
     except (Stopped, KeyboardInterrupt):
-        print(f"error: the build was stopped; {config.warehouse} holds the last build "
-              "that finished (never a part of this one)", file=sys.stderr)
+        print(
+            f"error: the build was stopped; {config.warehouse} holds the last build "
+            "that finished (never a part of this one)",
+            file=sys.stderr,
+        )
         return 130
     if not result.published:
         if result.failed_build and result.failed_build.exists():
             for line in summary.rejected_lines(result.failed_build):
                 print(line)
-        print(f"build FAILED: the published warehouse {config.warehouse} was not changed",
-              file=sys.stderr)
+        print(
+            f"build FAILED: the published warehouse {config.warehouse} was not changed",
+            file=sys.stderr,
+        )
         if result.validation is not None:
             plain = explain.plain_failures(
                 result.failed_build, result.validation, config.max_rejected_share
@@ -131,8 +159,9 @@ def run_build(args: argparse.Namespace) -> int:
         for failure in result.failures:
             print(f"  - {failure}", file=sys.stderr)
         if result.failed_build:
-            print(f"the failed build is kept for inspection at {result.failed_build}",
-                  file=sys.stderr)
+            print(
+                f"the failed build is kept for inspection at {result.failed_build}", file=sys.stderr
+            )
         return 1
     assert result.summary is not None and result.validation is not None
     for line in result.summary.lines():

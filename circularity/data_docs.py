@@ -163,8 +163,9 @@ def make_offline(site: Path) -> None:
     (assets / "offline.css").write_text(OFFLINE_CSS, encoding="utf-8")
     (assets / "offline.js").write_text(OFFLINE_JS, encoding="utf-8")
     for sheet in site.glob("static/styles/*.css"):
-        sheet.write_text(_local_images(sheet.read_text(encoding="utf-8"), site, "../images/"),
-                         encoding="utf-8")
+        sheet.write_text(
+            _local_images(sheet.read_text(encoding="utf-8"), site, "../images/"), encoding="utf-8"
+        )
     for page in site.rglob("*.html"):
         prefix = "../" * (len(page.relative_to(site).parts) - 1)
         html = page.read_text(encoding="utf-8")

@@ -137,11 +137,16 @@ def dbt_step(database: Path, data_dir: Path, as_of: date | None, target_path: Pa
     return DbtStep(
         args=[
             "build",
-            "--project-dir", str(PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(target_path),
-            "--log-path", str(target_path),
-            "--exclude-resource-type", "unit_test",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+            "--exclude-resource-type",
+            "unit_test",
         ],
         env=dbt_variables(database.name, data_dir, as_of),
         target_path=target_path,
@@ -161,8 +166,11 @@ def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> 
     _restore_partial_parse(step.target_path)
     with subprocess.Popen(
         [dbt_executable(), *step.args, "--no-use-colors"],
-        env={**os.environ, **step.env}, cwd=step.cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, **step.env},
+        cwd=step.cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     ) as process:
         output: list[str] = []
         for line in process.stdout or ():
@@ -191,7 +199,7 @@ def dbt_error_message(output: str) -> str:
     for index, line in enumerate(lines):
         if "Encountered an error:" in line:
             cause = [line.split("Encountered an error:", 1)[1].strip()]
-            for following in lines[index + 1:]:
+            for following in lines[index + 1 :]:
                 if following.startswith("Traceback") or not following:
                     break
                 cause.append(following)

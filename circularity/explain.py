@@ -20,7 +20,8 @@ def plain_failures(database: Path | None, report: ValidationReport, max_share: f
     if database is not None and database.exists():
         lines.extend(_input_lines(database, failed, max_share))
     internal = [
-        outcome for outcome in failed
+        outcome
+        for outcome in failed
         if outcome.suite != "inputs" or outcome.column_name != "rejected_share"
     ]
     if internal:

@@ -148,8 +148,10 @@ def one_build_at_a_time(warehouse: Path, wait: bool, progress: Progress) -> Iter
                     f"another build of {warehouse} is running (it holds {lock}); try again "
                     "when it has finished, or leave out --no-wait to wait for it"
                 ) from None
-            progress(f"another build of {warehouse} is running; waiting for it to finish "
-                     f"(lock file {lock})")
+            progress(
+                f"another build of {warehouse} is running; waiting for it to finish "
+                f"(lock file {lock})"
+            )
             descriptor = locking.acquire(lock, wait=True)
     except OSError as error:
         raise publish.WarehouseError(
@@ -193,8 +195,15 @@ def _publish_build(workspace: Workspace, report: ValidationReport) -> None:
         "rejected_rows": rejected,
     }
     rows = [
-        (report.run_id, report.validated_at, o.suite, o.expectation, o.column_name, o.success,
-         o.observed)
+        (
+            report.run_id,
+            report.validated_at,
+            o.suite,
+            o.expectation,
+            o.column_name,
+            o.success,
+            o.observed,
+        )
         for o in report.outcomes
     ]
     publish.write_audit(workspace, build_run, rows)

@@ -92,8 +92,7 @@ class ReportData:
                 continue  # money inside one group does not go round
             key = (flow.kind, flow.from_group, flow.to_group)
             by_key.setdefault(key, Edge(*key)).flows.append(flow)
-        return sorted(by_key.values(), key=lambda e: (-e.amount, e.kind, e.from_group,
-                                                      e.to_group))
+        return sorted(by_key.values(), key=lambda e: (-e.amount, e.kind, e.from_group, e.to_group))
 
     def groups(self) -> list[str]:
         names = {e.from_group for e in self.edges()} | {e.to_group for e in self.edges()}
@@ -113,24 +112,34 @@ def add_parser(commands: Any, default_warehouse: Path) -> None:
         description="Write one HTML page (no network needed) with the flow graph, the "
         "reciprocal spend, the loops, totals by year and the rejected rows.",
     )
-    command.add_argument("--warehouse", type=Path, default=default_warehouse,
-                         help="DuckDB file (default: warehouse/circularity.duckdb)")
-    command.add_argument("--out", type=Path, default=None,
-                         help="HTML file (default: <warehouse stem>.report.html beside it)")
+    command.add_argument(
+        "--warehouse",
+        type=Path,
+        default=default_warehouse,
+        help="DuckDB file (default: warehouse/circularity.duckdb)",
+    )
+    command.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="HTML file (default: <warehouse stem>.report.html beside it)",
+    )
     command.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     warehouse: Path = args.warehouse.expanduser()
     if not warehouse.is_file():
-        print(f"error: no warehouse at {warehouse}: build one first (make build) or name "
-              "one with --warehouse", file=sys.stderr)
+        print(
+            f"error: no warehouse at {warehouse}: build one first (make build) or name "
+            "one with --warehouse",
+            file=sys.stderr,
+        )
         return 2
     try:
         path = write_report(warehouse, args.out)
     except (duckdb.Error, OSError) as error:
-        print(f"error: cannot write the report: {' '.join(str(error).split())}",
-              file=sys.stderr)
+        print(f"error: cannot write the report: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     print(f"report: {path}")
     return 0
@@ -162,9 +171,13 @@ def _table(connection: duckdb.DuckDBPyConnection, sql: str) -> Table:
 
 
 def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(connection.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?", [schema, name]).fetchone()[0])
+    return bool(
+        connection.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
 
 
 FLOWS_SQL = """
@@ -235,12 +248,15 @@ def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportDat
         rejected.append((source_file, kind, count))
         examples[(source_file, kind)] = [
             (item["source_line"], item["reason"], item["record"])
-            if isinstance(item, dict) else tuple(item) for item in rows
+            if isinstance(item, dict)
+            else tuple(item)
+            for item in rows
         ]
     last_build = None
     if _has_table(connection, "audit", "build_runs"):
         cursor = connection.execute(
-            "select * from audit.build_runs order by finished_at desc limit 1")
+            "select * from audit.build_runs order by finished_at desc limit 1"
+        )
         row = cursor.fetchone()
         if row:
             last_build = dict(zip([d[0] for d in cursor.description], row, strict=True))
@@ -248,6 +264,7 @@ def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportDat
 
 
 # ---------------------------------------------------------------------------- rendering
+
 
 def money(value: Decimal | float | int | None) -> str:
     if value is None:
@@ -297,8 +314,10 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
     if not groups:
         return '<p class="muted">No counted flows between groups.</p>'
     position = {
-        group: (centre + radius * math.cos(2 * math.pi * i / len(groups) - math.pi / 2),
-                centre + radius * math.sin(2 * math.pi * i / len(groups) - math.pi / 2))
+        group: (
+            centre + radius * math.cos(2 * math.pi * i / len(groups) - math.pi / 2),
+            centre + radius * math.sin(2 * math.pi * i / len(groups) - math.pi / 2),
+        )
         for i, group in enumerate(groups)
     }
     largest = max((float(e.amount) for e in edges), default=0.0) or 1.0
@@ -318,8 +337,10 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
         width = 1.0 + 14.0 * math.sqrt(amount / largest) if amount > 0 else 1.0
         dash = ' stroke-dasharray="5 4"' if amount == 0 else ""
         color = KIND_COLORS[edge.kind]
-        title = (f"{edge.kind}: {edge.from_group} → {edge.to_group}: USD {money(edge.amount)} m "
-                 f"({len(edge.flows)} rows, {edge.undisclosed} undisclosed)")
+        title = (
+            f"{edge.kind}: {edge.from_group} → {edge.to_group}: USD {money(edge.amount)} m "
+            f"({len(edge.flows)} rows, {edge.undisclosed} undisclosed)"
+        )
         parts.append(
             f'<a href="#{edge.anchor}"><path class="edge" d="M{x1:.1f},{y1:.1f} '
             f'Q{cx:.1f},{cy:.1f} {x2:.1f},{y2:.1f}" stroke="{color}" '
@@ -348,8 +369,9 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
     )
 
 
-def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]],
-                  label: str) -> str:
+def bar_chart_svg(
+    labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]], label: str
+) -> str:
     """Horizontal bars, one row per label and one bar per series (name, color, values)."""
     bar, gap, left, width = 12, 10, 190, 360
     largest = max((v for _, _, values in series for v in values), default=0.0) or 1.0
@@ -358,8 +380,10 @@ def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, str, Sequen
     parts = []
     for i, name in enumerate(labels):
         top = gap + i * row_height
-        parts.append(f'<text x="{left - 6}" y="{top + bar * len(series) / 2 + 4:.1f}" '
-                     f'text-anchor="end">{escape(name)}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{top + bar * len(series) / 2 + 4:.1f}" '
+            f'text-anchor="end">{escape(name)}</text>'
+        )
         for j, (series_name, color, values) in enumerate(series):
             value = values[i]
             parts.append(
@@ -367,17 +391,21 @@ def bar_chart_svg(labels: Sequence[str], series: Sequence[tuple[str, str, Sequen
                 f'width="{max(width * value / largest, 0.5):.1f}" fill="{color}">'
                 f"<title>{escape(series_name)}: {escape(f'{value:,.2f}')}</title></rect>"
             )
-    return (f'<svg class="bars" viewBox="0 0 {left + width + 10} {height}" role="img" '
-            f'aria-label="{escape(label)}">{"".join(parts)}</svg>')
+    return (
+        f'<svg class="bars" viewBox="0 0 {left + width + 10} {height}" role="img" '
+        f'aria-label="{escape(label)}">{"".join(parts)}</svg>'
+    )
 
 
 def html_table(columns: Iterable[str], rows: Iterable[Iterable[Any]], numeric: set[int]) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="num">{cell(v)}</td>' if i in numeric else f"<td>{cell(v)}</td>"
             for i, v in enumerate(row)
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -429,21 +457,36 @@ def section_reciprocal(data: ReportData, edges: list[Edge]) -> str:
         rows.append(f"<tr>{cells}<td>{' · '.join(links)}</td></tr>")
     head = "".join(f"<th>{escape(c)}</th>" for c in columns) + "<th>rows behind</th>"
     backed = [r for r in table.rows if (r[index["pledged_back_usd_m"]] or 0) > 0]
-    chart = bar_chart_svg(
-        [f"{r[index['investor_group_id']]} ⇄ {r[index['investee_group_id']]}" for r in backed],
-        [("invested", INVESTMENT_COLOR, [float(r[index["invested_usd_m"]] or 0) for r in backed]),
-         ("pledged back", PLEDGE_COLOR,
-          [float(r[index["pledged_back_usd_m"]] or 0) for r in backed])],
-        "invested and pledged back per pair",
-    ) if backed else '<p class="muted">No pair has pledged spend back.</p>'
-    firm = ("headline figures count every disclosed amount; <code>*_firm_usd_m</code> leave "
-            "out <code>up_to</code> amounts")
+    chart = (
+        bar_chart_svg(
+            [f"{r[index['investor_group_id']]} ⇄ {r[index['investee_group_id']]}" for r in backed],
+            [
+                (
+                    "invested",
+                    INVESTMENT_COLOR,
+                    [float(r[index["invested_usd_m"]] or 0) for r in backed],
+                ),
+                (
+                    "pledged back",
+                    PLEDGE_COLOR,
+                    [float(r[index["pledged_back_usd_m"]] or 0) for r in backed],
+                ),
+            ],
+            "invested and pledged back per pair",
+        )
+        if backed
+        else '<p class="muted">No pair has pledged spend back.</p>'
+    )
+    firm = (
+        "headline figures count every disclosed amount; <code>*_firm_usd_m</code> leave "
+        "out <code>up_to</code> amounts"
+    )
     return f"""
 <section id="reciprocal"><h2>Reciprocal spend</h2>
 <p>For each pair with a counted investment: how much the investee group pledged back to the
 investor group ({firm}). The ratio is pledged back over invested.</p>
 <div class="pair"><div class="chart">{chart}</div>
-<div class="numbers wide"><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}
+<div class="numbers wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}
 </tbody></table></div></div></section>"""
 
 
@@ -472,8 +515,11 @@ def section_loops(data: ReportData, edges: list[Edge]) -> str:
         note = ""
         if bottleneck == 0 and undisclosed_hops:
             zero_by_undisclosed += 1
-            note = ("0 because the amount of " + ", ".join(undisclosed_hops)
-                    + " is undisclosed: the loop exists, its size is unknown")
+            note = (
+                "0 because the amount of "
+                + ", ".join(undisclosed_hops)
+                + " is undisclosed: the loop exists, its size is unknown"
+            )
         loop_anchor = anchor("loop", loop_id)
         rows.append(
             f'<tr><td><a href="#{loop_anchor}">{escape(path)}</a></td><td class="num">{hops}'
@@ -483,11 +529,15 @@ def section_loops(data: ReportData, edges: list[Edge]) -> str:
             f'<details id="{loop_anchor}"><summary>{escape(path)}: bottleneck USD '
             f"{escape(money(bottleneck))} m</summary><ol>{''.join(hop_parts)}</ol></details>"
         )
-    chart = bar_chart_svg(
-        [loop[1] for loop in data.loops],
-        [("bottleneck", "#6a4c93", [float(loop[3]) for loop in data.loops])],
-        "bottleneck per loop",
-    ) if data.loops else '<p class="muted">No closed loops.</p>'
+    chart = (
+        bar_chart_svg(
+            [loop[1] for loop in data.loops],
+            [("bottleneck", "#6a4c93", [float(loop[3]) for loop in data.loops])],
+            "bottleneck per loop",
+        )
+        if data.loops
+        else '<p class="muted">No closed loops.</p>'
+    )
     summary = (
         f"<p>{len(data.loops)} loops; {zero_by_undisclosed} show a bottleneck of 0 because "
         "one of their edges has undisclosed amounts only (the money goes round, but how much "
@@ -500,8 +550,8 @@ Its bottleneck is its thinnest edge: at most that much can have gone all the way
 {summary}
 <div class="pair"><div class="chart">{chart}</div>
 <div class="numbers"><table><thead><tr><th>path</th><th>hops</th><th>bottleneck USD m</th>
-<th>note</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div></div>
-<h3>The rows behind each loop</h3>{''.join(details)}</section>"""
+<th>note</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></div>
+<h3>The rows behind each loop</h3>{"".join(details)}</section>"""
 
 
 def section_years(data: ReportData) -> str:
@@ -512,16 +562,30 @@ def section_years(data: ReportData) -> str:
         totals[year][flow.kind] += flow.amount_usd_m or Decimal(0)
         counts[year][flow.kind] += 1
     years = sorted(totals)
-    chart = bar_chart_svg(
-        years,
-        [(kind, color, [float(totals[y][kind]) for y in years])
-         for kind, color in KIND_COLORS.items()],
-        "totals by year",
-    ) if years else '<p class="muted">No counted flows.</p>'
+    chart = (
+        bar_chart_svg(
+            years,
+            [
+                (kind, color, [float(totals[y][kind]) for y in years])
+                for kind, color in KIND_COLORS.items()
+            ],
+            "totals by year",
+        )
+        if years
+        else '<p class="muted">No counted flows.</p>'
+    )
     table = html_table(
         ["year", "invested USD m", "deals", "pledged USD m", "pledges"],
-        [(y, totals[y]["investment"], counts[y]["investment"], totals[y]["pledge"],
-          counts[y]["pledge"]) for y in years],
+        [
+            (
+                y,
+                totals[y]["investment"],
+                counts[y]["investment"],
+                totals[y]["pledge"],
+                counts[y]["pledge"],
+            )
+            for y in years
+        ],
         {1, 2, 3, 4},
     )
     return f"""
@@ -534,8 +598,10 @@ def section_years(data: ReportData) -> str:
 def section_rejected(data: ReportData) -> str:
     total = sum(n for _, _, n in data.rejected)
     if not total:
-        return ('<section id="rejected"><h2>Rejected rows</h2><p>No input row was rejected.'
-                "</p></section>")
+        return (
+            '<section id="rejected"><h2>Rejected rows</h2><p>No input row was rejected.'
+            "</p></section>"
+        )
     chart = bar_chart_svg(
         [f"{f}: {k}"[:60] for f, k, _ in data.rejected],
         [("rows", "#b23a48", [float(n) for _, _, n in data.rejected])],
@@ -589,8 +655,11 @@ code{font-size:12px}
 def render(data: ReportData) -> str:
     edges = data.edges()
     build = data.last_build or {}
-    built = (f"build {escape(str(build.get('run_id')))} finished "
-             f"{escape(str(build.get('finished_at')))}" if build else "no audit record")
+    built = (
+        f"build {escape(str(build.get('run_id')))} finished {escape(str(build.get('finished_at')))}"
+        if build
+        else "no audit record"
+    )
     as_of = f", as of {escape(str(build['as_of']))}" if build.get("as_of") else ""
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>

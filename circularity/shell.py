@@ -52,21 +52,34 @@ def add_parser(commands: Any, default_warehouse: Path) -> None:
         "result; without, read SQL from stdin when piped, or start an interactive prompt.",
     )
     command.add_argument("query", nargs="?", metavar="QUERY", help="SQL to run")
-    command.add_argument("--warehouse", type=Path, default=default_warehouse,
-                         help="DuckDB file (default: warehouse/circularity.duckdb)")
+    command.add_argument(
+        "--warehouse",
+        type=Path,
+        default=default_warehouse,
+        help="DuckDB file (default: warehouse/circularity.duckdb)",
+    )
     style = command.add_mutually_exclusive_group()
-    style.add_argument("--csv", dest="format", action="store_const", const="csv",
-                       help="print results as CSV")
-    style.add_argument("--json", dest="format", action="store_const", const="json",
-                       help="print results as JSON (one array of objects per statement)")
+    style.add_argument(
+        "--csv", dest="format", action="store_const", const="csv", help="print results as CSV"
+    )
+    style.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print results as JSON (one array of objects per statement)",
+    )
     command.set_defaults(handler=run, format="table")
 
 
 def run(args: argparse.Namespace) -> int:
     warehouse: Path = args.warehouse.expanduser()
     if not warehouse.is_file():
-        print(f"error: no warehouse at {warehouse}: build one first (make build) or name "
-              "one with --warehouse", file=sys.stderr)
+        print(
+            f"error: no warehouse at {warehouse}: build one first (make build) or name "
+            "one with --warehouse",
+            file=sys.stderr,
+        )
         return 2
     if args.query is not None:
         return run_script(warehouse, args.query, args.format, sys.stdout)
@@ -78,8 +91,7 @@ def run(args: argparse.Namespace) -> int:
 def one_line(error: BaseException) -> str:
     """DuckDB messages span lines (a caret under the query, hints); keep the words."""
     lines = [line.strip() for line in str(error).splitlines()]
-    kept = [line for line in lines if line and not line.startswith("LINE ")
-            and set(line) != {"^"}]
+    kept = [line for line in lines if line and not line.startswith("LINE ") and set(line) != {"^"}]
     return " ".join(" ".join(kept).split())
 
 
@@ -120,9 +132,11 @@ def format_table(result: Result) -> str:
     for row in cells:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
     numeric = [
-        bool(result.rows) and all(
+        bool(result.rows)
+        and all(
             isinstance(row[index], int | float | Decimal) and not isinstance(row[index], bool)
-            for row in result.rows if row[index] is not None
+            for row in result.rows
+            if row[index] is not None
         )
         for index in range(len(result.columns))
     ]

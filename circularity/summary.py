@@ -29,22 +29,35 @@ class BuildSummary:
     def lines(self) -> list[str]:
         out = file_lines(self.files)
         out.append("top reciprocal pairs (invested -> pledged back, USD m):")
-        out.extend(
-            f"  {investor} -> {investee}: {invested:,.2f} -> {pledged:,.2f}"
-            + (f" (ratio {ratio:.2f})" if ratio is not None else "")
-            + f"; firm {firm_invested:,.2f} -> {firm_pledged:,.2f}"
-            + (f" (ratio {firm_ratio:.2f})" if firm_ratio is not None else "")
-            for investor, investee, invested, pledged, ratio, firm_invested, firm_pledged,
-            firm_ratio in self.top_pairs
-        )
+        out.extend(_pair_line(*pair) for pair in self.top_pairs)
         if not self.top_pairs:
             out.append("  none")
         out.append("top circular loops (bottleneck USD m):")
-        out.extend(f"  {path}  [{hops} hops, {bottleneck:,.2f}]"
-                   for path, hops, bottleneck in self.top_loops)
+        out.extend(
+            f"  {path}  [{hops} hops, {bottleneck:,.2f}]"
+            for path, hops, bottleneck in self.top_loops
+        )
         if not self.top_loops:
             out.append("  none")
         return out
+
+
+def _pair_line(
+    investor: str,
+    investee: str,
+    invested: float,
+    pledged: float,
+    ratio: float | None,
+    firm_invested: float,
+    firm_pledged: float,
+    firm_ratio: float | None,
+) -> str:
+    return (
+        f"  {investor} -> {investee}: {invested:,.2f} -> {pledged:,.2f}"
+        + (f" (ratio {ratio:.2f})" if ratio is not None else "")
+        + f"; firm {firm_invested:,.2f} -> {firm_pledged:,.2f}"
+        + (f" (ratio {firm_ratio:.2f})" if firm_ratio is not None else "")
+    )
 
 
 def file_lines(files: list[FileSummary]) -> list[str]:
@@ -79,9 +92,7 @@ def summarize_files(connection: duckdb.DuckDBPyConnection) -> list[FileSummary]:
             " where source_file = ? order by rejected_rows desc, reason_kind",
             [name],
         ).fetchall()
-        file_summaries.append(
-            FileSummary(name, loaded, sum(n for _, n in reasons), reasons)
-        )
+        file_summaries.append(FileSummary(name, loaded, sum(n for _, n in reasons), reasons))
     return file_summaries
 
 

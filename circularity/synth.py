@@ -36,9 +36,19 @@ POOL = 1 << 16  # size of every pool of precomputed values (draws use 16 random 
 # Every rejection kind of the contract, as the report names them. The eighth kind is
 # `unknown_instrument` in deals.csv and `unknown_category` in pledges.csv.
 BAD_KINDS_DEALS = (
-    "missing_field", "bad_date", "amount_not_number", "negative_amount",
-    "amount_with_undisclosed", "amount_missing", "unknown_qualifier", "unknown_instrument",
-    "unknown_company", "self_group", "no_fx_rate", "duplicate_id", "unknown_supersedes",
+    "missing_field",
+    "bad_date",
+    "amount_not_number",
+    "negative_amount",
+    "amount_with_undisclosed",
+    "amount_missing",
+    "unknown_qualifier",
+    "unknown_instrument",
+    "unknown_company",
+    "self_group",
+    "no_fx_rate",
+    "duplicate_id",
+    "unknown_supersedes",
     "wrong_field_count",
 )
 BAD_KINDS_PLEDGES = tuple(
@@ -51,51 +61,155 @@ ZIPF_EXPONENT = 1.1
 # (value, weight) lists: shares of the good rows.
 CURRENCIES = (("USD", 95.0), ("EUR", 2.5), ("GBP", 1.5), ("JPY", 1.0))
 QUALIFIERS = (
-    ("exact", 75.0), ("approx", 10.0), ("up_to", 5.0), ("at_least", 5.0), ("undisclosed", 5.0),
+    ("exact", 75.0),
+    ("approx", 10.0),
+    ("up_to", 5.0),
+    ("at_least", 5.0),
+    ("undisclosed", 5.0),
 )
 INSTRUMENTS = (
-    ("equity", 50.0), ("convertible_note", 8.0), ("warrant", 5.0), ("credits", 15.0),
-    ("debt", 17.0), ("other", 5.0),
-)
-CATEGORIES = (
-    ("cloud_compute", 45.0), ("chips", 25.0), ("datacenter", 15.0), ("power", 10.0),
+    ("equity", 50.0),
+    ("convertible_note", 8.0),
+    ("warrant", 5.0),
+    ("credits", 15.0),
+    ("debt", 17.0),
     ("other", 5.0),
 )
-PERIODS = (("", 40.0), ("1", 5.0), ("2", 6.0), ("3", 10.0), ("4", 6.0), ("5", 12.0),
-           ("6", 4.0), ("7", 6.0), ("2.5", 1.0), ("8", 2.0), ("10", 6.0), ("15", 2.0))
+CATEGORIES = (
+    ("cloud_compute", 45.0),
+    ("chips", 25.0),
+    ("datacenter", 15.0),
+    ("power", 10.0),
+    ("other", 5.0),
+)
+PERIODS = (
+    ("", 40.0),
+    ("1", 5.0),
+    ("2", 6.0),
+    ("3", 10.0),
+    ("4", 6.0),
+    ("5", 12.0),
+    ("6", 4.0),
+    ("7", 6.0),
+    ("2.5", 1.0),
+    ("8", 2.0),
+    ("10", 6.0),
+    ("15", 2.0),
+)
 # Units of one currency per US dollar, about: sizes JPY amounts like the press does.
 UNITS_PER_USD = {"USD": 1.0, "EUR": 0.9, "GBP": 0.78, "JPY": 145.0}
 FX_START = {"EUR": 1.12, "GBP": 1.50, "JPY": 0.0083}
 # More flows in recent years, as in the AI boom.
-YEAR_WEIGHTS = {2015: 1, 2016: 1, 2017: 1, 2018: 2, 2019: 2, 2020: 3, 2021: 4, 2022: 5,
-                2023: 8, 2024: 12, 2025: 16, 2026: 20}
+YEAR_WEIGHTS = {
+    2015: 1,
+    2016: 1,
+    2017: 1,
+    2018: 2,
+    2019: 2,
+    2020: 3,
+    2021: 4,
+    2022: 5,
+    2023: 8,
+    2024: 12,
+    2025: 16,
+    2026: 20,
+}
 
 NOTES = (
-    "synthetic row for load tests", "synthetic: not a real deal", "synthetic press report",
-    "synthetic tranche (invented)", "synthetic: figure as reported", "",
+    "synthetic row for load tests",
+    "synthetic: not a real deal",
+    "synthetic press report",
+    "synthetic tranche (invented)",
+    "synthetic: figure as reported",
+    "",
 )
 REVISION_NOTE = "synthetic revision of an earlier row"
 
 SYLLABLES = (
-    "ka", "lo", "ve", "ri", "zen", "tra", "mo", "nex", "qua", "lu", "vi", "sol", "ar", "on",
-    "tek", "syn", "or", "del", "mi", "ra", "no", "ta", "cy", "ber", "xa", "pho", "gen", "io",
-    "ul", "fin", "bo", "sta",
+    "ka",
+    "lo",
+    "ve",
+    "ri",
+    "zen",
+    "tra",
+    "mo",
+    "nex",
+    "qua",
+    "lu",
+    "vi",
+    "sol",
+    "ar",
+    "on",
+    "tek",
+    "syn",
+    "or",
+    "del",
+    "mi",
+    "ra",
+    "no",
+    "ta",
+    "cy",
+    "ber",
+    "xa",
+    "pho",
+    "gen",
+    "io",
+    "ul",
+    "fin",
+    "bo",
+    "sta",
 )
 # Child names are "<Base> <unit>", grandchildren "<child name> <region>". Alias suffixes are
 # disjoint from both, so an alias can never spell another company's name.
 CHILD_UNITS = (
-    ("Labs", None), ("Capital", "investor"), ("Chips", "chipmaker"), ("Research", None),
-    ("Ventures", "investor"), ("Compute", "neocloud"), ("Energy", "other"),
-    ("Networks", None), ("Robotics", None), ("Systems", None), ("Data", None),
+    ("Labs", None),
+    ("Capital", "investor"),
+    ("Chips", "chipmaker"),
+    ("Research", None),
+    ("Ventures", "investor"),
+    ("Compute", "neocloud"),
+    ("Energy", "other"),
+    ("Networks", None),
+    ("Robotics", None),
+    ("Systems", None),
+    ("Data", None),
     ("Devices", None),
 )
 REGIONS = ("Europe", "Asia", "Japan", "UK", "Germany", "India", "Brazil", "Canada", "Korea")
-ALIAS_SUFFIX = {"hyperscaler": "Cloud", "neocloud": "Cloud", "ai_lab": "AI",
-                "chipmaker": "Semiconductor", "investor": "Partners", "other": "Group"}
-COUNTRIES = ("US", "US", "US", "US", "CN", "GB", "FR", "DE", "JP", "KR", "CA", "IL", "IN",
-             "AE", "SA", "")
-TOP_KINDS = (("ai_lab", 40.0), ("neocloud", 20.0), ("investor", 15.0), ("other", 10.0),
-             ("chipmaker", 8.0), ("hyperscaler", 7.0))
+ALIAS_SUFFIX = {
+    "hyperscaler": "Cloud",
+    "neocloud": "Cloud",
+    "ai_lab": "AI",
+    "chipmaker": "Semiconductor",
+    "investor": "Partners",
+    "other": "Group",
+}
+COUNTRIES = (
+    "US",
+    "US",
+    "US",
+    "US",
+    "CN",
+    "GB",
+    "FR",
+    "DE",
+    "JP",
+    "KR",
+    "CA",
+    "IL",
+    "IN",
+    "AE",
+    "SA",
+    "",
+)
+TOP_KINDS = (
+    ("ai_lab", 40.0),
+    ("neocloud", 20.0),
+    ("investor", 15.0),
+    ("other", 10.0),
+    ("chipmaker", 8.0),
+    ("hyperscaler", 7.0),
+)
 
 # Values for bad rows: none of them is valid where it is put.
 BAD_DATES = ("%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%Y%m%d", "%d %B %Y", "%Y-%m-%dT00:00")
@@ -133,8 +247,10 @@ class SynthReport:
             f"{name} {rows:,}" + (f" ({self.bad_rows[name]:,} bad)" if self.bad_rows[name] else "")
             for name, rows in self.rows.items()
         )
-        return (f"synth: wrote {len(self.rows)} files to {self.out}: {files} rows "
-                f"in {self.seconds:.1f} s")
+        return (
+            f"synth: wrote {len(self.rows)} files to {self.out}: {files} rows "
+            f"in {self.seconds:.1f} s"
+        )
 
 
 @dataclass
@@ -248,8 +364,9 @@ def _build_world(rng: random.Random, groups: int) -> _World:
         ref_groups += [group] * len(refs)
         ref_weights += [weights[group] / len(refs)] * len(refs)
     partners = _partners(rng, group_refs, weights)
-    return _World(companies, aliases, group_refs, ref_names, ref_groups, ref_weights, taken,
-                  partners)
+    return _World(
+        companies, aliases, group_refs, ref_names, ref_groups, ref_weights, taken, partners
+    )
 
 
 def _partners(
@@ -274,8 +391,9 @@ def _partners(
 
 
 def _days() -> list[str]:
-    return [(FIRST_DAY + timedelta(days=i)).isoformat()
-            for i in range((LAST_DAY - FIRST_DAY).days + 1)]
+    return [
+        (FIRST_DAY + timedelta(days=i)).isoformat() for i in range((LAST_DAY - FIRST_DAY).days + 1)
+    ]
 
 
 def _amount(rng: random.Random, currency: str) -> str:
@@ -346,8 +464,9 @@ def _ref_table(world: _World) -> tuple[list[str], list[int], int]:
     bits = max(16, (8 * len(world.ref_names) - 1).bit_length())
     names: list[str] = []
     groups: list[int] = []
-    for name, group, slots in zip(world.ref_names, world.ref_groups,
-                                  _slots(world.ref_weights, 1 << bits), strict=True):
+    for name, group, slots in zip(
+        world.ref_names, world.ref_groups, _slots(world.ref_weights, 1 << bits), strict=True
+    ):
         names += [name] * slots
         groups += [group] * slots
     return names, groups, bits
@@ -385,20 +504,32 @@ PLEDGES = _FlowFile("pledges.csv", "P", BAD_KINDS_PLEDGES, 8, (0, 1, 2, 3, 5, 6,
 
 
 def _write_flows(
-    path: Path, spec: _FlowFile, count: int, bad_share: float, world: _World,
+    path: Path,
+    spec: _FlowFile,
+    count: int,
+    bad_share: float,
+    world: _World,
     rng: random.Random,
 ) -> tuple[int, dict[str, int], int]:
     """Write `count` rows; returns (rows, bad rows per kind, superseding rows)."""
     days = _days()
     day_index = {day: i for i, day in enumerate(days)}
-    date_pool = [day for day, slots in zip(
-        days, _slots([YEAR_WEIGHTS[int(day[:4])] for day in days], POOL), strict=True)
-        for _ in range(slots)]
+    date_pool = [
+        day
+        for day, slots in zip(
+            days, _slots([YEAR_WEIGHTS[int(day[:4])] for day in days], POOL), strict=True
+        )
+        for _ in range(slots)
+    ]
     if spec is DEALS:
         tails = _draw(rng, INSTRUMENTS, POOL)
     else:
-        tails = [f"{period},{category}" for period, category in zip(
-            _draw(rng, PERIODS, POOL), _draw(rng, CATEGORIES, POOL), strict=True)]
+        tails = [
+            f"{period},{category}"
+            for period, category in zip(
+                _draw(rng, PERIODS, POOL), _draw(rng, CATEGORIES, POOL), strict=True
+            )
+        ]
     middles = _amount_pool(rng, tails)
     notes_pool = rng.choices(NOTES, k=POOL)
     url = f"https://example.com/synthetic/{spec.name.removesuffix('.csv')}/"
@@ -423,8 +554,9 @@ def _write_flows(
             froms = list(map(and_, _uints(rng, n, "I"), mask))
             tos = [
                 partners[group][pick % len(partners[group])]
-                for group, pick in zip(map(ref_groups.__getitem__, froms),
-                                       _uints(rng, n, "H"), strict=True)
+                for group, pick in zip(
+                    map(ref_groups.__getitem__, froms), _uints(rng, n, "H"), strict=True
+                )
             ]
             froms = list(map(ref_names.__getitem__, froms))
             middles_drawn = _pick(rng, middles, n)
@@ -460,9 +592,10 @@ def _write_flows(
                 good_before = rng.randrange(i)
                 while good_before in bad_set:
                     good_before = rng.randrange(i)
-                lines[i] = ",".join(
-                    _spoil(kind, fields, spec, world, rng, ids[good_before], start + i)
-                ) + "\n"
+                lines[i] = (
+                    ",".join(_spoil(kind, fields, spec, world, rng, ids[good_before], start + i))
+                    + "\n"
+                )
                 bad_counts[kind] += 1
                 bad_done += 1
             handle.writelines(lines)
@@ -470,8 +603,13 @@ def _write_flows(
 
 
 def _spoil(
-    kind: str, fields: list[str], spec: _FlowFile, world: _World, rng: random.Random,
-    earlier_id: str, row: int,
+    kind: str,
+    fields: list[str],
+    spec: _FlowFile,
+    world: _World,
+    rng: random.Random,
+    earlier_id: str,
+    row: int,
 ) -> list[str]:
     """Make a good row's fields bad in exactly one way: the rejection `kind`."""
 
@@ -532,7 +670,11 @@ def _spoil(
 
 
 def synthesize(
-    out: Path, flows: int, groups: int | None = None, bad_share: float = 0.01, seed: int = 0,
+    out: Path,
+    flows: int,
+    groups: int | None = None,
+    bad_share: float = 0.01,
+    seed: int = 0,
 ) -> SynthReport:
     """Write the five input files of a synthetic data directory into `out` (created if
     needed): `flows` deal and pledge rows (deals get the odd one) between companies of
@@ -550,26 +692,35 @@ def synthesize(
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     # One generator per file, seeded from the main one, so files do not depend on each other.
-    world_rng, fx_rng, deals_rng, pledges_rng = (random.Random(rng.getrandbits(64))
-                                                 for _ in range(4))
+    world_rng, fx_rng, deals_rng, pledges_rng = (
+        random.Random(rng.getrandbits(64)) for _ in range(4)
+    )
     world = _build_world(world_rng, groups)
     rows: dict[str, int] = {}
-    _write_lines(out / "companies.csv",
-                 [HEADERS["companies.csv"] + "\n"] + [",".join(c) + "\n" for c in world.companies])
+    _write_lines(
+        out / "companies.csv",
+        [HEADERS["companies.csv"] + "\n"] + [",".join(c) + "\n" for c in world.companies],
+    )
     rows["companies.csv"] = len(world.companies)
-    _write_lines(out / "company_aliases.csv",
-                 [HEADERS["company_aliases.csv"] + "\n"] + [f"{a},{c}\n" for a, c in world.aliases])
+    _write_lines(
+        out / "company_aliases.csv",
+        [HEADERS["company_aliases.csv"] + "\n"] + [f"{a},{c}\n" for a, c in world.aliases],
+    )
     rows["company_aliases.csv"] = len(world.aliases)
     rows["fx_rates.csv"] = _write_fx_rates(out / "fx_rates.csv", fx_rng)
     bad_by_kind: dict[str, dict[str, int]] = {}
     superseding: dict[str, int] = {}
-    for spec, count, file_rng in ((DEALS, (flows + 1) // 2, deals_rng),
-                                  (PLEDGES, flows // 2, pledges_rng)):
+    for spec, count, file_rng in (
+        (DEALS, (flows + 1) // 2, deals_rng),
+        (PLEDGES, flows // 2, pledges_rng),
+    ):
         rows[spec.name], bad_by_kind[spec.name], superseding[spec.name] = _write_flows(
-            out / spec.name, spec, count, bad_share, world, file_rng)
+            out / spec.name, spec, count, bad_share, world, file_rng
+        )
     bad_rows = {name: sum(bad_by_kind.get(name, {}).values()) for name in rows}
-    return SynthReport(out, rows, bad_rows, bad_by_kind, time.perf_counter() - started,
-                       groups, superseding)
+    return SynthReport(
+        out, rows, bad_rows, bad_by_kind, time.perf_counter() - started, groups, superseding
+    )
 
 
 def default_groups(flows: int) -> int:
@@ -592,7 +743,8 @@ def parse_count(text: str) -> int:
         value = -1.0
     if not 0 <= value <= 10**10 or value != int(value):
         raise argparse.ArgumentTypeError(
-            f"'{text}' is not a count: write e.g. 10000, 1e6, 1_000_000, 100k or 10M")
+            f"'{text}' is not a count: write e.g. 10000, 1e6, 1_000_000, 100k or 10M"
+        )
     return int(value)
 
 
@@ -627,14 +779,35 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "groups taking most of them, and a known share of bad rows over every rejection "
         "reason. Same arguments, same bytes.",
     )
-    command.add_argument("--out", type=Path, required=True, metavar="DIR",
-                         help="folder to write the CSV files into (created if needed)")
-    command.add_argument("--flows", type=parse_count, required=True, metavar="N",
-                         help="deal and pledge rows in all: 10000, 1e6, 1_000_000, 100k, 10M")
-    command.add_argument("--groups", type=parse_count, default=None, metavar="G",
-                         help="company groups (default: flows / 1000, at least 20)")
-    command.add_argument("--bad-share", type=_share, default=0.01, metavar="F",
-                         help="share of deal and pledge rows that are bad (default: 0.01)")
-    command.add_argument("--seed", type=int, default=0, metavar="S",
-                         help="random seed (default: 0)")
+    command.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder to write the CSV files into (created if needed)",
+    )
+    command.add_argument(
+        "--flows",
+        type=parse_count,
+        required=True,
+        metavar="N",
+        help="deal and pledge rows in all: 10000, 1e6, 1_000_000, 100k, 10M",
+    )
+    command.add_argument(
+        "--groups",
+        type=parse_count,
+        default=None,
+        metavar="G",
+        help="company groups (default: flows / 1000, at least 20)",
+    )
+    command.add_argument(
+        "--bad-share",
+        type=_share,
+        default=0.01,
+        metavar="F",
+        help="share of deal and pledge rows that are bad (default: 0.01)",
+    )
+    command.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="random seed (default: 0)"
+    )
     command.set_defaults(handler=run)

@@ -25,6 +25,7 @@ from circularity.sql_text import quote_identifier
 SUITES_DIR = PROJECT_DIR / "expectations"
 DEFAULT_MAX_REJECTED_SHARE = 0.5
 
+
 @dataclass(frozen=True)
 class ExpectationOutcome:
     suite: str
@@ -186,9 +187,11 @@ def _outcomes(suite: str, checkpoint_result: Any) -> list[ExpectationOutcome]:
         for result in validation.results:
             config = result.expectation_config
             kwargs = config.kwargs
-            column = kwargs.get("column") or ", ".join(
-                str(kwargs[key]) for key in ("column_A", "column_B") if key in kwargs
-            ) or ", ".join(kwargs.get("column_list", []))
+            column = (
+                kwargs.get("column")
+                or ", ".join(str(kwargs[key]) for key in ("column_A", "column_B") if key in kwargs)
+                or ", ".join(kwargs.get("column_list", []))
+            )
             outcomes.append(
                 ExpectationOutcome(
                     suite=suite,
@@ -207,9 +210,7 @@ def _observed(result: Any) -> str:
         return "error: " + str(result.exception_info.get("exception_message"))
     if "observed_value" in details:
         return json.dumps(details["observed_value"], default=str)
-    summary = {
-        key: details[key] for key in ("element_count", "unexpected_count") if key in details
-    }
+    summary = {key: details[key] for key in ("element_count", "unexpected_count") if key in details}
     examples = details.get("partial_unexpected_index_list") or details.get(
         "partial_unexpected_list"
     )

@@ -2,7 +2,6 @@
 checks, from dagster-dbt), and the published warehouse. Each asset calls one step of
 `circularity.pipeline` and adds what Dagster needs: keys, metadata, failures."""
 
-
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,13 @@ from circularity.workspace import Workspace
 from orchestration.resources import BuildSettings, CircularityResource, run_key
 
 MART_TABLES = (
-    "dim_companies", "fct_investments", "fct_pledges", "investment_totals",
-    "reciprocal_spend", "circular_loops", "rejected_rows",
+    "dim_companies",
+    "fct_investments",
+    "fct_pledges",
+    "investment_totals",
+    "reciprocal_spend",
+    "circular_loops",
+    "rejected_rows",
 )
 MART_KEYS = [dg.AssetKey(["marts", table]) for table in MART_TABLES]
 PUBLISHED = dg.AssetKey(["warehouse", "published"])

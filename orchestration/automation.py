@@ -51,16 +51,22 @@ def csv_change_sensor(
     current = fingerprint(data_dir, previous or {})
     cursor = json.dumps(current, sort_keys=True)
     if previous is None:
-        return SensorResult(skip_reason="first look at the data directory: state recorded",
-                            cursor=cursor)
+        return SensorResult(
+            skip_reason="first look at the data directory: state recorded", cursor=cursor
+        )
     changed = sorted(
-        name for name in set(previous) | set(current)
+        name
+        for name in set(previous) | set(current)
         if (previous.get(name) or [None] * 3)[2] != (current.get(name) or [None] * 3)[2]
     )
     if not changed:
         return SensorResult(skip_reason="no CSV changed", cursor=cursor)
     return SensorResult(
-        run_requests=[RunRequest(run_key=hashlib.sha256(cursor.encode()).hexdigest()[:16],
-                                 tags={"circularity/changed": ",".join(changed)})],
+        run_requests=[
+            RunRequest(
+                run_key=hashlib.sha256(cursor.encode()).hexdigest()[:16],
+                tags={"circularity/changed": ",".join(changed)},
+            )
+        ],
         cursor=cursor,
     )

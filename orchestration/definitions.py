@@ -31,10 +31,21 @@ def dbt_project() -> DbtProject:
     if not manifest.exists() or manifest.stat().st_mtime < newest:
         Path(target).mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(PROJECT_DIR),
-             "--profiles-dir", str(PROJECT_DIR), "--target-path", str(target),
-             "--log-path", str(target)],
-            cwd=target, check=True,
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(PROJECT_DIR),
+                "--profiles-dir",
+                str(PROJECT_DIR),
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(target),
+            ],
+            cwd=target,
+            check=True,
         )
     return project
 

@@ -29,7 +29,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     warehouse = root / "build" / "circularity.duckdb"
     completed = subprocess.run(
         [CLI, "build", "--data-dir", str(data), "--warehouse", str(warehouse)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     reference = root / "reference" / bench.REFERENCE_DATABASE
@@ -54,9 +56,7 @@ def test_reference_and_build_make_the_same_marts(built: tuple[Path, Path, Path])
     assert rows["rejected_rows"] == FLOWS // 100
 
 
-def test_comparison_reports_a_changed_row(
-    built: tuple[Path, Path, Path], tmp_path: Path
-) -> None:
+def test_comparison_reports_a_changed_row(built: tuple[Path, Path, Path], tmp_path: Path) -> None:
     _, warehouse, reference = built
     changed = tmp_path / "changed.duckdb"
     shutil.copyfile(reference, changed)
@@ -86,8 +86,10 @@ def test_comparison_ignores_reason_wording_but_not_its_absence(
     connection.close()
     assert bench.compare_marts(warehouse, changed)[0] == []
     connection = duckdb.connect(str(changed))
-    connection.execute("update marts.rejected_rows set reason = null where source_line = "
-                       "(select min(source_line) from marts.rejected_rows)")
+    connection.execute(
+        "update marts.rejected_rows set reason = null where source_line = "
+        "(select min(source_line) from marts.rejected_rows)"
+    )
     connection.close()
     assert any("rejected_rows" in problem for problem in bench.compare_marts(warehouse, changed)[0])
 
@@ -95,7 +97,9 @@ def test_comparison_ignores_reason_wording_but_not_its_absence(
 def test_small_bench_runs_and_the_marts_agree(tmp_path: Path) -> None:
     completed = subprocess.run(
         [CLI, "bench", "--flows", "2k", "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     lines = completed.stdout.strip().splitlines()

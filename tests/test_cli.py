@@ -35,8 +35,9 @@ def test_build_prints_progress_and_summary(tmp_path: Path) -> None:
 
 
 def test_missing_data_dir_is_a_readable_error(tmp_path: Path) -> None:
-    completed = run_cli("build", "--data-dir", str(tmp_path / "nope"),
-                        "--warehouse", str(tmp_path / "w.duckdb"))
+    completed = run_cli(
+        "build", "--data-dir", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")
+    )
     assert completed.returncode == 2
     assert "does not exist" in completed.stderr and str(tmp_path / "nope") in completed.stderr
     assert "Traceback" not in completed.stderr

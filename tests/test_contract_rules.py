@@ -1012,9 +1012,7 @@ def test_as_of_does_not_apply_to_fx_rates(build_data) -> None:
         fx_rates="EUR,2024-01-01,1.10\nEUR,2024-12-01,1.20\nEUR,2024-12-02,-1\n",
     )
     assert result.published, result.failures
-    assert query(warehouse, "select amount_usd_m::double from marts.fct_investments") == [
-        (110.0,)
+    assert query(warehouse, "select amount_usd_m::double from marts.fct_investments") == [(110.0,)]
+    assert query(warehouse, "select source_file, source_line from marts.rejected_rows") == [
+        ("fx_rates.csv", 4)
     ]
-    assert query(
-        warehouse, "select source_file, source_line from marts.rejected_rows"
-    ) == [("fx_rates.csv", 4)]

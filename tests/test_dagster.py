@@ -22,8 +22,13 @@ from tests.conftest import query, write_data_dir
 SNAPSHOT = Path(__file__).parent / "snapshots" / "dagster_specs.txt"
 
 CONTRACT_TABLES = [
-    "dim_companies", "fct_investments", "fct_pledges", "investment_totals",
-    "reciprocal_spend", "circular_loops", "rejected_rows",
+    "dim_companies",
+    "fct_investments",
+    "fct_pledges",
+    "investment_totals",
+    "reciprocal_spend",
+    "circular_loops",
+    "rejected_rows",
 ]
 DEALS = """\
 d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,
@@ -92,8 +97,9 @@ def test_definitions_have_every_contract_table_gates_schedule_and_sensor() -> No
     definitions = defs()
     keys = {key.to_user_string() for key in definitions.resolve_asset_graph().get_all_asset_keys()}
     assert {f"marts/{table}" for table in CONTRACT_TABLES} <= keys
-    assert {f"csv/{name}" for name in
-            ("companies", "company_aliases", "deals", "pledges", "fx_rates")} <= keys
+    assert {
+        f"csv/{name}" for name in ("companies", "company_aliases", "deals", "pledges", "fx_rates")
+    } <= keys
     assert "warehouse/published" in keys
     checks = {spec.name for spec in gate_checks().check_specs}
     assert {"gx_inputs", "gx_fct_investments", "gx_circular_loops"} <= checks
@@ -109,15 +115,23 @@ def test_dagster_run_builds_validates_and_publishes_like_the_cli(tmp_path: Path)
     warehouse = tmp_path / "dagster" / "circularity.duckdb"
     result = run_dagster(data, warehouse)
     assert result.success
-    checks = {e.event_specific_data.check_name: e.event_specific_data.passed
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     assert all(passed for name, passed in checks.items() if name.startswith("gx_"))
     assert len([name for name in checks if name.startswith("gx_")]) == 8
-    materialized = {e.asset_key for e in result.all_events
-                    if e.event_type_value == "ASSET_MATERIALIZATION"}
+    materialized = {
+        e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
     assert AssetKey(["warehouse", "published"]) in materialized
-    mart = next(e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
-                and e.asset_key == AssetKey(["marts", "fct_investments"]))
+    mart = next(
+        e
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+        and e.asset_key == AssetKey(["marts", "fct_investments"])
+    )
     metadata = mart.event_specific_data.materialization.metadata
     assert metadata["dagster/row_count"].value == 3
     assert "| deal_id |" in metadata["preview"].value or "deal_id" in metadata["preview"].value
@@ -148,16 +162,21 @@ def test_failed_gate_blocks_publish_and_keeps_the_published_file(tmp_path: Path)
     bad = write_data_dir(
         tmp_path / "bad",
         deals=DEALS.replace("google,anthropic", "googel,anthropic").replace(
-            "nvidia,openai", "nvidai,openai"),
+            "nvidia,openai", "nvidai,openai"
+        ),
         pledges=PLEDGES,
     )
     result = run_dagster(bad, warehouse)
     assert not result.success
-    checks = {e.event_specific_data.check_name: e.event_specific_data.passed
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     assert checks["gx_inputs"] is False
-    materialized = {e.asset_key for e in result.all_events
-                    if e.event_type_value == "ASSET_MATERIALIZATION"}
+    materialized = {
+        e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
     assert AssetKey(["warehouse", "published"]) not in materialized
     assert _digest(warehouse) == before
 
@@ -169,7 +188,9 @@ def test_sensor_fires_on_changed_csv_and_not_otherwise(tmp_path: Path) -> None:
 
     def tick(cursor: str | None):  # noqa: ANN202
         context = build_sensor_context(
-            instance=instance, cursor=cursor, resources={"circularity": resource},
+            instance=instance,
+            cursor=cursor,
+            resources={"circularity": resource},
             definitions=defs(),
         )
         return csv_change_sensor(context)
@@ -217,9 +238,17 @@ def test_cli_builds_show_in_the_dagster_instance(tmp_path: Path) -> None:
     data = write_data_dir(tmp_path / "data", deals=DEALS, pledges=PLEDGES)
     warehouse = tmp_path / "wh" / "circularity.duckdb"
     completed = subprocess.run(
-        [str(Path(sys.executable).with_name("circularity")), "build", "--data-dir", str(data),
-         "--warehouse", str(warehouse)],
-        env={**os.environ, "DAGSTER_HOME": str(home)}, capture_output=True, text=True,
+        [
+            str(Path(sys.executable).with_name("circularity")),
+            "build",
+            "--data-dir",
+            str(data),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr

@@ -102,12 +102,24 @@ BROKEN_INPUT_LINES = {"companies.csv": 3, "deals.csv": 4}
 def _gate(database: Path, suite: str) -> None:
     """Compute gates.gate_<suite> from the fake marts with the real dbt model."""
     subprocess.run(
-        [dbt_executable(), "run", "--quiet", "--select", f"gate_{suite}",
-         "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-         "--target-path", str(database.parent / "target"),
-         "--log-path", str(database.parent / "target")],
+        [
+            dbt_executable(),
+            "run",
+            "--quiet",
+            "--select",
+            f"gate_{suite}",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(database.parent / "target"),
+            "--log-path",
+            str(database.parent / "target"),
+        ],
         env={**os.environ, "CIRCULARITY_DBT_DATABASE": str(database)},
-        cwd=database.parent, check=True,
+        cwd=database.parent,
+        check=True,
     )
 
 
@@ -127,7 +139,11 @@ def test_every_expectation_of_a_mart_suite_can_fail(suite: str, tmp_path: Path) 
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN[suite])
     _gate(database, suite)
     report = validation.validate(
-        database, "broken", physical_lines={}, data_docs_dir=tmp_path / "docs", suites=[suite],
+        database,
+        "broken",
+        physical_lines={},
+        data_docs_dir=tmp_path / "docs",
+        suites=[suite],
     )
     expected = len(validation.load_suite(suite)["expectations"])
     assert len(report.outcomes) == expected
@@ -139,7 +155,8 @@ def test_every_expectation_of_a_mart_suite_can_fail(suite: str, tmp_path: Path) 
 def test_every_expectation_of_the_inputs_suite_can_fail(tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN_INPUT_TABLES)
     report = validation.validate(
-        database, "broken",
+        database,
+        "broken",
         physical_lines=BROKEN_INPUT_LINES,
         data_docs_dir=tmp_path / "docs",
         suites=["inputs"],
@@ -154,10 +171,12 @@ def test_every_expectation_of_the_inputs_suite_can_fail(tmp_path: Path) -> None:
 def test_rejected_share_limit_is_a_parameter(tmp_path: Path) -> None:
     database = _fake_build(tmp_path / "broken.duckdb", BROKEN_INPUT_TABLES)
     report = validation.validate(
-        database, "lenient",
+        database,
+        "lenient",
         physical_lines=BROKEN_INPUT_LINES,
         data_docs_dir=tmp_path / "docs",
-        max_rejected_share=0.8, suites=["inputs"],
+        max_rejected_share=0.8,
+        suites=["inputs"],
     )
     share = next(o for o in report.outcomes if o.column_name == "rejected_share")
     assert share.success

@@ -28,7 +28,9 @@ KILL_MOMENTS = (
 def _start(data: Path, warehouse: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [CLI, "build", "--data-dir", str(data), "--warehouse", str(warehouse)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,  # its own process group, so one kill takes dbt too
     )
 
@@ -58,7 +60,7 @@ def test_killed_builds_and_concurrent_builds(tmp_path: Path) -> None:
         # The published file opens and holds one whole build (old: 1 deal, new: 2) with the
         # audit rows of every build published so far (a kill just after the rename counts).
         assert query(warehouse, "select count(*) from marts.fct_investments")[0][0] in (1, 2)
-        (builds,), = query(warehouse, "select count(*) from audit.build_runs")
+        ((builds,),) = query(warehouse, "select count(*) from audit.build_runs")
         assert builds in (published_builds, published_builds + 1)
         published_builds = builds
     assert _leftovers(warehouse), "the kills came too late to leave a work folder behind"

@@ -14,7 +14,9 @@ from circularity.pipeline import BuildConfig, build
 from tests.conftest import query, write_data_dir
 
 GOOD_DEALS = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
-MORE_DEALS = GOOD_DEALS + "d2,2024-02-01,google,anthropic,50,USD,exact,equity,,https://example.com/d2,\n"
+MORE_DEALS = (
+    GOOD_DEALS + "d2,2024-02-01,google,anthropic,50,USD,exact,equity,,https://example.com/d2,\n"
+)
 
 
 def _digest(path: Path) -> str:
@@ -49,7 +51,9 @@ def test_failed_validation_leaves_published_file_unchanged(tmp_path: Path) -> No
 def test_published_file_has_no_wal_and_no_build_leftovers(tmp_path: Path) -> None:
     warehouse = _published(tmp_path)
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [
-        "circularity.data_docs", "circularity.duckdb", "circularity.duckdb.lock",
+        "circularity.data_docs",
+        "circularity.duckdb",
+        "circularity.duckdb.lock",
         "circularity.report.html",
     ]
 
@@ -70,7 +74,9 @@ def test_reader_holding_the_file_does_not_block_a_build(tmp_path: Path) -> None:
     warehouse = _published(tmp_path)
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(warehouse)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert reader.stdout is not None and reader.stdin is not None
@@ -112,7 +118,8 @@ def test_polling_readers_see_no_error_during_three_builds(tmp_path: Path) -> Non
     stop_file = tmp_path / "stop"
     poller = subprocess.Popen(
         [sys.executable, "-c", POLLER, str(warehouse), str(stop_file)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         time.sleep(0.5)

@@ -30,8 +30,12 @@ p2,2025-03-01,OpenAI,Google Cloud,,USD,undisclosed,,cloud_compute,,https://examp
 
 
 def build(data: Path, warehouse: Path) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run([CLI, "build", "--data-dir", str(data), "--warehouse",
-                                str(warehouse)], capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [CLI, "build", "--data-dir", str(data), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     return completed
 
@@ -70,28 +74,41 @@ def test_publish_writes_the_report_with_the_warehouse_figures(built: tuple[Path,
     assert "2024-01-01" in html and "up_to" in html and "undisclosed" in html
     assert "https://example.com/d1?a=1&amp;b=&lt;x&gt;" in html and "<x>" not in html
     # Reciprocal figures as the warehouse has them.
-    ratio = query(warehouse, "select reciprocal_ratio from marts.reciprocal_spend "
-                  "where investor_group_id = 'amazon'")[0][0]
+    ratio = query(
+        warehouse,
+        "select reciprocal_ratio from marts.reciprocal_spend where investor_group_id = 'amazon'",
+    )[0][0]
     assert f">{ratio:,.2f}<" in html
-    firm = query(warehouse, "select invested_firm_usd_m from marts.reciprocal_spend "
-                 "where investor_group_id = 'google'")[0][0]
+    firm = query(
+        warehouse,
+        "select invested_firm_usd_m from marts.reciprocal_spend where investor_group_id = 'google'",
+    )[0][0]
     assert firm == Decimal("0.00") and "invested_firm_usd_m" in html
     # Loops with their bottlenecks, and why one is 0.
     loops = dict(query(warehouse, "select path, bottleneck_usd_m from marts.circular_loops"))
-    assert loops == {"amazon > anthropic > amazon": Decimal("100.00"),
-                     "google > openai > google": Decimal("0.00")}
+    assert loops == {
+        "amazon > anthropic > amazon": Decimal("100.00"),
+        "google > openai > google": Decimal("0.00"),
+    }
     assert "0 because the amount of openai → google is undisclosed" in html
     # Totals by year and rejected rows by reason.
-    assert re.search(r"<td>2024</td><td class=\"num\">100\.00</td><td class=\"num\">1</td>"
-                     r"<td class=\"num\">300\.00</td>", html)
+    assert re.search(
+        r"<td>2024</td><td class=\"num\">100\.00</td><td class=\"num\">1</td>"
+        r"<td class=\"num\">300\.00</td>",
+        html,
+    )
     assert "deals.csv" in html and "not a date" in html and "2024/03/27" in html
 
 
 def test_report_command_writes_where_asked(built: tuple[Path, str], tmp_path: Path) -> None:
     warehouse, _ = built
     out = tmp_path / "mine.html"
-    completed = subprocess.run([CLI, "report", "--warehouse", str(warehouse), "--out",
-                                str(out)], capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [CLI, "report", "--warehouse", str(warehouse), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == f"report: {out}"
     assert "amazon &gt; anthropic &gt; amazon" in out.read_text()  # escaped
@@ -107,8 +124,15 @@ def test_data_docs_folder_is_the_builds_own(built: tuple[Path, str]) -> None:
     assert len(runs) == 1, runs
     run_id = query(warehouse, "select max_by(run_id, finished_at) from audit.build_runs")[0][0]
     assert runs == {run_id}
-    remote = [p for p in docs.rglob("*.html") if re.search(r"(src|href)=\"https?://[^\"]*"
-                                                          r"(cdn|unpkg|jquery)", p.read_text())]
+    remote = [
+        p
+        for p in docs.rglob("*.html")
+        if re.search(
+            r"(src|href)=\"https?://[^\"]*"
+            r"(cdn|unpkg|jquery)",
+            p.read_text(),
+        )
+    ]
     assert remote == []
 
 
@@ -118,8 +142,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -172,8 +197,9 @@ def test_data_docs_render_offline(built: tuple[Path, str], browser: Any) -> None
         assert rows.count() == 8
         assert page.locator("td", has_text="fct_investments").first.is_visible()
         # Styled: the local stylesheet lays out the navbar and GX's own fonts load.
-        assert page.locator(".navbar").first.evaluate(
-            "el => getComputedStyle(el).display") == "flex"
+        assert (
+            page.locator(".navbar").first.evaluate("el => getComputedStyle(el).display") == "flex"
+        )
         # A row opens its validation page, which also works offline.
         rows.filter(has_text="inputs").first.locator("td").nth(2).click()
         page.wait_for_url("**/validations/inputs/**")

@@ -158,8 +158,12 @@ def test_warehouse_held_by_another_writer_fails_cleanly(
     data, published = published_once
     warehouse = _copy_published(published, tmp_path / "w.duckdb")
     before = _digest(warehouse)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(warehouse)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
         completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
@@ -199,8 +203,12 @@ def test_next_build_removes_only_folders_of_dead_builds(tmp_path: Path) -> None:
     live = folder("cli-live", "456 cli-live\n")
     between_steps = folder("dagster-run", "789 dagster-run\n")  # a Dagster run between steps
     not_ours = folder("cli-foreign", None)  # no mark: not made by a build
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(live / MARK)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(live / MARK)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert remove_left_behind(warehouse) == [dead]
@@ -277,9 +285,24 @@ def test_read_only_checkout_builds_without_writing_into_the_project(
     )
     try:
         completed = subprocess.run(
-            ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", project, CLI,
-             str(data), str(warehouse)],
-            capture_output=True, text=True, timeout=300, env={**os.environ},
+            [
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
+                "sh",
+                project,
+                CLI,
+                str(data),
+                str(warehouse),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ},
         )
     except FileNotFoundError:
         pytest.skip("unshare is not installed")
@@ -296,8 +319,9 @@ def test_missing_data_dir_fails_cleanly_and_leaves_the_published_file(
     _, published = published_once
     warehouse = _copy_published(published, tmp_path / "w.duckdb")
     before = _digest(warehouse)
-    completed = run_cli("build", "--data-dir", str(tmp_path / "gone"), "--warehouse",
-                        str(warehouse))
+    completed = run_cli(
+        "build", "--data-dir", str(tmp_path / "gone"), "--warehouse", str(warehouse)
+    )
     assert completed.returncode == 2
     assert "does not exist" in _one_plain_error(completed.stderr)
     assert _digest(warehouse) == before
@@ -312,7 +336,9 @@ def test_stopped_build_removes_its_work_folder(
     before = _digest(warehouse)
     process = subprocess.Popen(
         [CLI, "build", "--data-dir", str(data), "--warehouse", str(warehouse)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     for line in process.stdout:
@@ -366,7 +392,11 @@ def test_hostile_data_dir_builds_through_the_cli_and_plain_dbt(tmp_path: Path) -
     env |= {"CIRCULARITY_DATA_DIR": str(data), "CIRCULARITY_WAREHOUSE": str(warehouse)}
     dbt = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "build"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert dbt.returncode == 0, dbt.stdout[-3000:]
     development = warehouse.with_name("circularity.dev.duckdb")

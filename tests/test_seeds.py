@@ -39,7 +39,9 @@ def seeds_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     warehouse = tmp_path_factory.mktemp("seeds") / "w.duckdb"
     completed = subprocess.run(
         [CLI, "build", "--data-dir", str(DEFAULT_DATA_DIR), "--warehouse", str(warehouse)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return warehouse, completed.stdout
@@ -101,8 +103,10 @@ def test_amazon_anthropic_headline_and_firm(seeds_build: tuple[Path, str]) -> No
     # pledged back on AWS, a lower bound, so firm.
     assert (invested, firm, back, back_firm) == (33_000, 13_000, 100_000, 100_000)
     assert round(ratio, 2) == 3.03 and round(ratio_firm, 2) == 7.69
-    assert ("amazon -> anthropic: 33,000.00 -> 100,000.00 (ratio 3.03);"
-            " firm 13,000.00 -> 100,000.00 (ratio 7.69)") in out
+    assert (
+        "amazon -> anthropic: 33,000.00 -> 100,000.00 (ratio 3.03);"
+        " firm 13,000.00 -> 100,000.00 (ratio 7.69)"
+    ) in out
 
 
 def test_microsoft_openai_counts_every_dated_tranche(seeds_build: tuple[Path, str]) -> None:
@@ -113,8 +117,11 @@ def test_microsoft_openai_counts_every_dated_tranche(seeds_build: tuple[Path, st
         " where investor_group_id = 'microsoft' and investee_group_id = 'openai' order by 1",
     )
     # 2019, 2023 and the October 2024 round; the 2021 tranche has no day (docs/data.md).
-    assert rows == [("E023", "2019-07-22", 1000.0), ("E025", "2023-01-23", 10000.0),
-                    ("E102", "2024-10-02", 750.0)]
+    assert rows == [
+        ("E023", "2019-07-22", 1000.0),
+        ("E025", "2023-01-23", 10000.0),
+        ("E102", "2024-10-02", 750.0),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +149,8 @@ def test_the_widely_reported_deals_are_in(
 ) -> None:
     warehouse, _ = seeds_build
     key, start, end = (
-        ("deal_id", "investor_group_id", "investee_group_id") if table == "fct_investments"
+        ("deal_id", "investor_group_id", "investee_group_id")
+        if table == "fct_investments"
         else ("pledge_id", "pledger_group_id", "recipient_group_id")
     )
     assert query(

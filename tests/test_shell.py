@@ -22,8 +22,13 @@ PLEDGES = "p1,2024-02-01,Anthropic,AWS,300,USD,exact,,cloud_compute,,https://exa
 
 
 def sql(warehouse: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, "sql", "--warehouse", str(warehouse), *args], input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [CLI, "sql", "--warehouse", str(warehouse), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +36,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("shell")
     data = write_data_dir(root / "data", deals=DEALS, pledges=PLEDGES)
     published = root / "wh" / "circularity.duckdb"
-    completed = subprocess.run([CLI, "build", "--data-dir", str(data), "--warehouse",
-                                str(published)], capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [CLI, "build", "--data-dir", str(data), "--warehouse", str(published)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     return published
 
 
-PAIR_SQL = ("select investor_group_id, investee_group_id, invested_usd_m, pledged_back_usd_m "
-            "from marts.reciprocal_spend")
+PAIR_SQL = (
+    "select investor_group_id, investee_group_id, invested_usd_m, pledged_back_usd_m "
+    "from marts.reciprocal_spend"
+)
 
 
 def test_query_prints_an_aligned_table(warehouse: Path) -> None:
@@ -46,13 +57,22 @@ def test_query_prints_an_aligned_table(warehouse: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
     assert lines[0].split(" | ") == [
-        "investor_group_id", "investee_group_id", "invested_usd_m", "pledged_back_usd_m"]
+        "investor_group_id",
+        "investee_group_id",
+        "invested_usd_m",
+        "pledged_back_usd_m",
+    ]
     assert set(lines[1]) <= {"-", "+"}
     assert [cell.strip() for cell in lines[2].split("|")] == [
-        "amazon", "anthropic", "100.00", "300.00"]
+        "amazon",
+        "anthropic",
+        "100.00",
+        "300.00",
+    ]
     # Aligned: every row puts its separators where the header does.
     assert [i for i, c in enumerate(lines[0]) if c == "|"] == [
-        i for i, c in enumerate(lines[2]) if c == "|"]
+        i for i, c in enumerate(lines[2]) if c == "|"
+    ]
     assert lines[-1] == "(1 row)"
 
 
@@ -66,8 +86,14 @@ def test_csv_and_json(warehouse: Path) -> None:
     as_json = sql(warehouse, "--json", PAIR_SQL + "; select count(*) as n from marts.fct_pledges")
     assert as_json.returncode == 0, as_json.stderr
     first, second = (json.loads(line) for line in as_json.stdout.splitlines())
-    assert first == [{"investor_group_id": "amazon", "investee_group_id": "anthropic",
-                      "invested_usd_m": 100.0, "pledged_back_usd_m": 300.0}]
+    assert first == [
+        {
+            "investor_group_id": "amazon",
+            "investee_group_id": "anthropic",
+            "invested_usd_m": 100.0,
+            "pledged_back_usd_m": 300.0,
+        }
+    ]
     assert second == [{"n": 1}]
 
 
@@ -91,8 +117,7 @@ def test_read_only(warehouse: Path) -> None:
     completed = sql(warehouse, "create table marts.x as select 1")
     assert completed.returncode == 1
     assert "read-only" in completed.stderr.lower()
-    assert query(warehouse, "select count(*) from duckdb_tables() where table_name = 'x'") == [
-        (0,)]
+    assert query(warehouse, "select count(*) from duckdb_tables() where table_name = 'x'") == [(0,)]
 
 
 def test_missing_warehouse_is_named(tmp_path: Path) -> None:
@@ -105,13 +130,18 @@ def test_queries_while_a_build_runs(warehouse: Path, tmp_path: Path) -> None:
     """A build into the same warehouse (two deals now) runs while the shell queries in a
     loop: every query answers, the build publishes, and the next query sees it."""
     data = write_data_dir(
-        tmp_path / "data", pledges=PLEDGES,
-        deals=DEALS + "d2,2024-03-01,google,anthropic,50,USD,exact,equity,,https://e.com/d2,\n")
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "GX_ANALYTICS_ENABLED": "false"}
-    build = subprocess.Popen([CLI, "build", "--data-dir", str(data), "--warehouse",
-                              str(warehouse)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env)
+        tmp_path / "data",
+        pledges=PLEDGES,
+        deals=DEALS + "d2,2024-03-01,google,anthropic,50,USD,exact,equity,,https://e.com/d2,\n",
+    )
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "GX_ANALYTICS_ENABLED": "false"}
+    build = subprocess.Popen(
+        [CLI, "build", "--data-dir", str(data), "--warehouse", str(warehouse)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     answers = []
     try:
         while build.poll() is None:

@@ -169,8 +169,13 @@ def test_same_seed_same_bytes_and_another_seed_differs(tmp_path: Path) -> None:
 def test_row_counts_split_flows_and_bad_rows(tmp_path: Path) -> None:
     report = synthesize(tmp_path, 2001, groups=30, bad_share=0.05)
     assert (report.rows["deals.csv"], report.rows["pledges.csv"]) == (1001, 1000)
-    assert report.bad_rows == {"companies.csv": 0, "company_aliases.csv": 0,
-                               "fx_rates.csv": 0, "deals.csv": 50, "pledges.csv": 50}
+    assert report.bad_rows == {
+        "companies.csv": 0,
+        "company_aliases.csv": 0,
+        "fx_rates.csv": 0,
+        "deals.csv": 50,
+        "pledges.csv": 50,
+    }
     assert report.groups == 30
     tops = [row for row in read_rows(tmp_path / "companies.csv") if not row[2]]
     assert len(tops) == 30
@@ -188,8 +193,12 @@ def test_shares_of_currencies_qualifiers_and_supersession(synth_20k) -> None:
     assert 0.015 < superseding / len(rows) < 0.025
     assert superseding >= sum(report.superseding_rows.values())
     qualifiers = Counter(row[6] for row in good)
-    for qualifier, expected in (("up_to", 0.05), ("at_least", 0.05), ("approx", 0.10),
-                                ("undisclosed", 0.05)):
+    for qualifier, expected in (
+        ("up_to", 0.05),
+        ("at_least", 0.05),
+        ("approx", 0.10),
+        ("undisclosed", 0.05),
+    ):
         assert abs(qualifiers[qualifier] / len(good) - expected) < 0.02, qualifier
 
 
@@ -265,10 +274,18 @@ def test_values_never_need_quoting(synth_20k) -> None:
         assert parsed[1:] == read_rows(data / name)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("10000", 10_000), ("1e6", 1_000_000), ("1_000_000", 1_000_000), ("10M", 10_000_000),
-    ("100k", 100_000), ("2.5m", 2_500_000), ("0", 0),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("10000", 10_000),
+        ("1e6", 1_000_000),
+        ("1_000_000", 1_000_000),
+        ("10M", 10_000_000),
+        ("100k", 100_000),
+        ("2.5m", 2_500_000),
+        ("0", 0),
+    ],
+)
 def test_parse_count(text: str, value: int) -> None:
     assert parse_count(text) == value
 
@@ -282,8 +299,7 @@ def test_parse_count_rejects(text: str) -> None:
 def test_synth_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = argparse.ArgumentParser(prog="circularity")
     add_parser(root.add_subparsers(dest="command", required=True))
-    args = root.parse_args(["synth", "--out", str(tmp_path / "d"), "--flows", "2k",
-                            "--seed", "5"])
+    args = root.parse_args(["synth", "--out", str(tmp_path / "d"), "--flows", "2k", "--seed", "5"])
     assert (args.groups, args.bad_share, args.seed) == (None, 0.01, 5)
     assert args.handler(args) == 0
     out = capsys.readouterr().out
@@ -301,17 +317,24 @@ def test_build_of_synthetic_data_rejects_exactly_the_bad_rows(tmp_path: Path) ->
     warehouse = tmp_path / "warehouse" / "circularity.duckdb"
     result = build(BuildConfig(data, warehouse))
     assert result.published, result.failures
-    rejected = dict(query(warehouse, "select source_file, count(*) from marts.rejected_rows "
-                                     "group by 1"))
+    rejected = dict(
+        query(warehouse, "select source_file, count(*) from marts.rejected_rows group by 1")
+    )
     assert rejected == {name: count for name, count in report.bad_rows.items() if count}
-    facts = query(warehouse, "select (select count(*) from marts.fct_investments), "
-                             "(select count(*) from marts.fct_pledges)")[0]
-    assert facts == (report.rows["deals.csv"] - report.bad_rows["deals.csv"],
-                     report.rows["pledges.csv"] - report.bad_rows["pledges.csv"])
+    facts = query(
+        warehouse,
+        "select (select count(*) from marts.fct_investments), "
+        "(select count(*) from marts.fct_pledges)",
+    )[0]
+    assert facts == (
+        report.rows["deals.csv"] - report.bad_rows["deals.csv"],
+        report.rows["pledges.csv"] - report.bad_rows["pledges.csv"],
+    )
     # And for the same reasons: each warehouse reason read back as the report's kind.
     for name in ("deals.csv", "pledges.csv"):
-        reasons = query(warehouse, "select reason from marts.rejected_rows "
-                                   "where source_file = ?", [name])
+        reasons = query(
+            warehouse, "select reason from marts.rejected_rows where source_file = ?", [name]
+        )
         kinds = Counter(reason_kind(reason) for (reason,) in reasons)
         assert kinds == Counter({k: v for k, v in report.bad_by_kind[name].items() if v}), name
 

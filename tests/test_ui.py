@@ -32,9 +32,14 @@ BIN = Path(sys.executable).parent
 DAGSTER = BIN / "dagster"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     # Without these Chromium keeps calling home, which floods a closed network.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DEALS = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
 
@@ -157,17 +162,25 @@ def dagster_ui(tmp_path: Path) -> Iterator[DagsterUI]:
         # the whole group can be stopped at once.
         process = subprocess.Popen(
             [str(DAGSTER), "dev", "-h", "127.0.0.1", "-p", str(port)],
-            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     print(f"\n[test_ui] dagster dev on {url} (pgid {process.pid}), log: {log}")
     try:
-        up = poll(lambda: process.poll() is not None or server_answers(f"{url}/server_info"),
-                  SERVER_START_S)
+        up = poll(
+            lambda: process.poll() is not None or server_answers(f"{url}/server_info"),
+            SERVER_START_S,
+        )
         if process.poll() is not None or not up:
-            pytest.fail(f"dagster dev did not answer {url}/server_info within "
-                        f"{SERVER_START_S} s (exit code {process.poll()}); log {log}:\n"
-                        + tail(log), pytrace=False)
+            pytest.fail(
+                f"dagster dev did not answer {url}/server_info within "
+                f"{SERVER_START_S} s (exit code {process.poll()}); log {log}:\n" + tail(log),
+                pytrace=False,
+            )
         yield DagsterUI(url, warehouse, log)
     finally:
         stop_group(process)
@@ -206,10 +219,10 @@ def launch_materialize_all(page: Any, url: str) -> str:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.get_by_role("button", name=re.compile(r"Materialize all")).click()
-    view = page.get_by_role("link", name="View", exact=True).and_(
-        page.locator("a[href*='/runs/']"))
+    view = page.get_by_role("link", name="View", exact=True).and_(page.locator("a[href*='/runs/']"))
     confirm = page.get_by_role("dialog").get_by_role(
-        "button", name=re.compile(r"^(Launch|Materialize|Confirm)", re.IGNORECASE))
+        "button", name=re.compile(r"^(Launch|Materialize|Confirm)", re.IGNORECASE)
+    )
 
     def launched_or_confirmed() -> bool:
         if view.count():
@@ -219,7 +232,8 @@ def launch_materialize_all(page: Any, url: str) -> str:
         return False
 
     assert poll(launched_or_confirmed, LAUNCH_S), (
-        f"no 'Launched run' toast within {LAUNCH_S} s of clicking Materialize all")
+        f"no 'Launched run' toast within {LAUNCH_S} s of clicking Materialize all"
+    )
     href = view.first.get_attribute("href") or ""
     assert re.search(r"/runs/[0-9a-f-]{36}$", href), href
     try:
@@ -233,8 +247,9 @@ def launch_materialize_all(page: Any, url: str) -> str:
 def wait_for_run_status(page: Any) -> str:
     """Watch the run page (it updates live; reload now and then in case a push was lost)
     until its status tag reads Success, Failure or Canceled."""
-    statuses = {name: page.get_by_text(name, exact=True) for name in
-                ("Success", "Failure", "Canceled")}
+    statuses = {
+        name: page.get_by_text(name, exact=True) for name in ("Success", "Failure", "Canceled")
+    }
     last_reload = time.monotonic()
 
     def status() -> str | None:
@@ -258,14 +273,16 @@ def test_materialize_all_from_the_asset_lineage_page(
     started = time.monotonic()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.set_default_timeout(30_000)
             try:
                 page.goto(f"{dagster_ui.url}/asset-groups")
                 page.get_by_role("button", name=re.compile(r"Materialize all")).wait_for(
-                    timeout=PAGE_LOAD_S * 1000)
+                    timeout=PAGE_LOAD_S * 1000
+                )
                 dismiss_community_dialog(page)
                 assert page.get_by_text("Global asset lineage").first.is_visible()
                 open_marts_group(page, dagster_ui.url)
@@ -281,7 +298,8 @@ def test_materialize_all_from_the_asset_lineage_page(
                 screenshot(page, "ui-2-run.png", record_property)
                 assert status == "Success", (
                     f"run {run_id} ended '{status}' in the UI; log {dagster_ui.log}:\n"
-                    + tail(dagster_ui.log))
+                    + tail(dagster_ui.log)
+                )
                 # The publish step's events name the warehouse file.
                 page.get_by_text(str(dagster_ui.warehouse)).first.wait_for()
 
@@ -303,5 +321,6 @@ def test_materialize_all_from_the_asset_lineage_page(
     assert dagster_ui.warehouse.exists()
     rows = query(dagster_ui.warehouse, "select count(*) from marts.fct_investments")[0][0]
     assert rows == 1
-    print(f"[test_ui] UI run published {dagster_ui.warehouse} in "
-          f"{time.monotonic() - started:.0f} s")
+    print(
+        f"[test_ui] UI run published {dagster_ui.warehouse} in {time.monotonic() - started:.0f} s"
+    )

@@ -23,8 +23,9 @@ final as (
         group_id,
         kind,
         country,
-        parent_id is null or parent_id in (select company_id from company_ids) as has_known_parent,
-        group_id in (select company_id from top_level_ids) as group_is_top_level
+        parent_id is null
+        or parent_id in (select company_ids.company_id from company_ids) as has_known_parent,
+        group_id in (select top_level_ids.company_id from top_level_ids) as group_is_top_level
     from companies
 )
 

@@ -26,8 +26,8 @@ judged as (
         source_url is not null as has_source_url,
         investor_group_id <> investee_group_id as is_between_groups,
         (amount_usd_m is null) = (amount_qualifier = 'undisclosed') as amount_matches_qualifier,
-        investor_id in (select company_id from company_ids)
-        and investee_id in (select company_id from company_ids) as has_known_companies,
+        investor_id in (select company_ids.company_id from company_ids)
+        and investee_id in (select company_ids.company_id from company_ids) as has_known_companies,
         amount_usd_m,
         deal_id
     from facts

@@ -31,8 +31,8 @@ judged as (
             abs(annualized_usd_m * period_years - amount_usd_m) <= 0.005 * period_years,
             annualized_usd_m is null and (period_years is null or amount_usd_m is null)
         ) as annualized_matches,
-        pledger_id in (select company_id from company_ids)
-        and recipient_id in (select company_id from company_ids) as has_known_companies,
+        pledger_id in (select company_ids.company_id from company_ids)
+        and recipient_id in (select company_ids.company_id from company_ids) as has_known_companies,
         amount_usd_m,
         annualized_usd_m,
         pledge_id
