@@ -259,3 +259,23 @@ def test_cli_builds_show_in_the_dagster_instance(tmp_path: Path) -> None:
         assert event is not None
         metadata = event.asset_materialization.metadata
         assert metadata["warehouse"].value == str(warehouse)
+
+
+def test_dg_lists_the_definitions(tmp_path: Path) -> None:
+    """Dagster's current command line loads the code location from pyproject.toml."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("dg")), "list", "defs", "--json"],
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "build_warehouse" in completed.stdout and "marts/fct_investments" in completed.stdout
