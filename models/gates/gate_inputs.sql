@@ -5,6 +5,15 @@
 
 with
 
+input_files as (
+    select source_file
+    from (values
+        {%- for file in ['companies', 'company_aliases', 'deals', 'pledges', 'fx_rates'] %}
+        ('{{ file }}.csv'){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as files (source_file)
+),
+
 base_lines as (
     {%- for file in ['companies', 'company_aliases', 'deals', 'pledges', 'fx_rates'] %}
     select
