@@ -6,16 +6,14 @@
 with
 
 input_files as (
-    select source_file
-    from (values
-        {%- for file in ['companies', 'company_aliases', 'deals', 'pledges', 'fx_rates'] %}
-        ('{{ file }}.csv'){{ "," if not loop.last }}
-        {%- endfor %}
-    ) as files (source_file)
+    {%- for file in var('input_files') %}
+    select '{{ file }}.csv' as source_file
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 base_lines as (
-    {%- for file in ['companies', 'company_aliases', 'deals', 'pledges', 'fx_rates'] %}
+    {%- for file in var('input_files') %}
     select
         '{{ file }}.csv' as source_file,
         source_line,
@@ -157,10 +155,10 @@ duplicate_accepted_ids as (
 
 final as (
     select
-        lines_per_file.source_file,
-        lines_per_file.physical_lines_read,
-        lines_per_file.lines_read_twice,
-        lines_per_file.records,
+        input_files.source_file,
+        coalesce(lines_per_file.physical_lines_read, 1) as physical_lines_read,
+        coalesce(lines_per_file.lines_read_twice, 0) as lines_read_twice,
+        coalesce(lines_per_file.records, 0) as records,
         coalesce(outcomes_per_file.accepted_rows, 0) as accepted_rows,
         coalesce(outcomes_per_file.rejected_rows, 0) as rejected_rows,
         coalesce(outcomes_per_file.after_as_of_rows, 0) as after_as_of_rows,
@@ -173,12 +171,14 @@ final as (
             / nullif(outcomes_per_file.accepted_rows + outcomes_per_file.rejected_rows, 0),
             0.0
         ) as rejected_share,
-        duplicate_accepted_ids.ids as duplicate_accepted_ids
-    from lines_per_file
+        coalesce(duplicate_accepted_ids.ids, 0) as duplicate_accepted_ids
+    from input_files
+    left join lines_per_file
+        on input_files.source_file = lines_per_file.source_file
     left join outcomes_per_file
-        on lines_per_file.source_file = outcomes_per_file.source_file
+        on input_files.source_file = outcomes_per_file.source_file
     left join duplicate_accepted_ids
-        on lines_per_file.source_file = duplicate_accepted_ids.source_file
+        on input_files.source_file = duplicate_accepted_ids.source_file
 )
 
 select * from final
