@@ -25,6 +25,7 @@ from itertools import accumulate, repeat
 from operator import and_
 from pathlib import Path
 
+from circularity import project
 from circularity.inputs import HEADERS
 
 FIRST_DAY = date(2015, 1, 1)
@@ -60,28 +61,36 @@ ZIPF_EXPONENT = 1.1
 
 # (value, weight) lists: shares of the good rows.
 CURRENCIES = (("USD", 95.0), ("EUR", 2.5), ("GBP", 1.5), ("JPY", 1.0))
-QUALIFIERS = (
-    ("exact", 75.0),
-    ("approx", 10.0),
-    ("up_to", 5.0),
-    ("at_least", 5.0),
-    ("undisclosed", 5.0),
-)
-INSTRUMENTS = (
-    ("equity", 50.0),
-    ("convertible_note", 8.0),
-    ("warrant", 5.0),
-    ("credits", 15.0),
-    ("debt", 17.0),
-    ("other", 5.0),
-)
-CATEGORIES = (
-    ("cloud_compute", 45.0),
-    ("chips", 25.0),
-    ("datacenter", 15.0),
-    ("power", 10.0),
-    ("other", 5.0),
-)
+# The values are the project's enumerations (dbt vars, circularity.project); the shares
+# are synth's own. A value without a share here is a KeyError, never a silent gap.
+_QUALIFIER_SHARES = {
+    "exact": 75.0,
+    "approx": 10.0,
+    "up_to": 5.0,
+    "at_least": 5.0,
+    "undisclosed": 5.0,
+}
+_INSTRUMENT_SHARES = {
+    "equity": 50.0,
+    "convertible_note": 8.0,
+    "warrant": 5.0,
+    "credits": 15.0,
+    "debt": 17.0,
+    "other": 5.0,
+}
+_CATEGORY_SHARES = {
+    "cloud_compute": 45.0,
+    "chips": 25.0,
+    "datacenter": 15.0,
+    "power": 10.0,
+    "other": 5.0,
+}
+
+
+def _shares(enumeration: str, shares: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    return tuple((value, shares[value]) for value in project.enumeration(enumeration))
+
+
 PERIODS = (
     ("", 40.0),
     ("1", 5.0),
@@ -410,7 +419,7 @@ def _amount_pool(rng: random.Random, tails: list[str]) -> list[str]:
     """POOL "amount,currency,qualifier,<tail>" runs of fields in the good rows' proportions;
     `tails` are the instrument (deals) or period and category (pledges)."""
     currencies = _draw(rng, CURRENCIES, POOL)
-    qualifiers = _draw(rng, QUALIFIERS, POOL)
+    qualifiers = _draw(rng, _shares("amount_qualifiers", _QUALIFIER_SHARES), POOL)
     return [
         f"{'' if qualifier == 'undisclosed' else _amount(rng, currency)},{currency},"
         f"{qualifier},{tail}"
@@ -522,12 +531,14 @@ def _write_flows(
         for _ in range(slots)
     ]
     if spec is DEALS:
-        tails = _draw(rng, INSTRUMENTS, POOL)
+        tails = _draw(rng, _shares("instruments", _INSTRUMENT_SHARES), POOL)
     else:
         tails = [
             f"{period},{category}"
             for period, category in zip(
-                _draw(rng, PERIODS, POOL), _draw(rng, CATEGORIES, POOL), strict=True
+                _draw(rng, PERIODS, POOL),
+                _draw(rng, _shares("categories", _CATEGORY_SHARES), POOL),
+                strict=True,
             )
         ]
     middles = _amount_pool(rng, tails)

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from circularity import data_docs
+from circularity import data_docs, project
 from circularity.dbt_runner import PROJECT_DIR
 from circularity.sql_text import quote_identifier
 
@@ -133,7 +133,12 @@ def validate(
             )
             result = checkpoint.run(
                 batch_parameters={"dataframe": batch},
-                expectation_parameters={"max_rejected_share": max_rejected_share},
+                # The contract's enumerations come from the project's dbt vars, so a suite
+                # names a value set ({"$PARAMETER": "instruments"}) instead of copying it.
+                expectation_parameters={
+                    "max_rejected_share": max_rejected_share,
+                    **project.enumerations(),
+                },
                 run_id=gx.RunIdentifier(run_name=run_id),
             )
             outcomes.extend(_outcomes(name, result))

@@ -52,15 +52,58 @@
     )
 {%- endmacro %}
 
+{#- A SQL string literal of a trusted reference value (a dbt var): quotes doubled. -#}
+{% macro sql_string(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- "a, b or c", for reasons that list the allowed values. -#}
+{% macro one_of(values) -%}
+    {{ values[:-1] | join(', ') }} or {{ values[-1] }}
+{%- endmacro %}
+
+{#- 'unknown <label> 'x': use a, b or c' when `column` is not one of `values`. -#}
+{% macro unknown_value_reason(column, values, label) -%}
+    case
+        when {{ column }} not in (
+            {%- for value in values %}{{ sql_string(value) }}{{ ", " if not loop.last }}{% endfor -%}
+        )
+            then 'unknown {{ label }} ''' || {{ column }} || ''': use {{ one_of(values) }}'
+    end
+{%- endmacro %}
+
+{% macro not_a_number_reason(amount_text, amount) -%}
+    case
+        when {{ amount_text }} is not null and {{ amount }} is null
+            then 'amount_millions ''' || {{ amount_text }}
+                || ''' is not a number: write a plain number of millions, like 1250 or 0.5'
+    end
+{%- endmacro %}
+
+{% macro negative_amount_reason(amount_text, amount) -%}
+    case
+        when {{ amount }} < 0
+            then 'amount_millions ' || {{ amount_text }} || ' is negative: amounts are never negative'
+    end
+{%- endmacro %}
+
+{% macro undisclosed_reason(amount_text, qualifier) -%}
+    case
+        when {{ qualifier }} = 'undisclosed' and {{ amount_text }} is not null
+            then 'amount_millions given with qualifier undisclosed: blank the amount or change the qualifier'
+        when {{ qualifier }} <> 'undisclosed' and {{ amount_text }} is null
+            then 'amount_millions is blank: give the amount or use qualifier undisclosed'
+    end
+{%- endmacro %}
+
 {#- Reasons about an amount and its qualifier, in the order they are reported. Deals and
     pledges share them: `*_usd_m` totals depend on these rules being one rule. -#}
 {% macro amount_reasons(amount_text, amount, qualifier) -%}
     {{ return([
-        "case when " ~ amount_text ~ " is not null and " ~ amount ~ " is null then 'amount_millions ''' || " ~ amount_text ~ " || ''' is not a number: write a plain number of millions, like 1250 or 0.5' end",
-        "case when " ~ amount ~ " < 0 then 'amount_millions ' || " ~ amount_text ~ " || ' is negative: amounts are never negative' end",
-        "case when " ~ qualifier ~ " not in ('exact', 'approx', 'up_to', 'at_least', 'undisclosed') then 'unknown amount_qualifier ''' || " ~ qualifier ~ " || ''': use exact, approx, up_to, at_least or undisclosed' end",
-        "case when " ~ qualifier ~ " = 'undisclosed' and " ~ amount_text ~ " is not null then 'amount_millions given with qualifier undisclosed: blank the amount or change the qualifier' end",
-        "case when " ~ qualifier ~ " <> 'undisclosed' and " ~ amount_text ~ " is null then 'amount_millions is blank: give the amount or use qualifier undisclosed' end",
+        not_a_number_reason(amount_text, amount),
+        negative_amount_reason(amount_text, amount),
+        unknown_value_reason(qualifier, var('amount_qualifiers'), 'amount_qualifier'),
+        undisclosed_reason(amount_text, qualifier),
     ]) }}
 {%- endmacro %}
 

@@ -10,23 +10,19 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from circularity import pipeline, summary
+from circularity import pipeline, project, summary
 from circularity.dbt_runner import environment
 from circularity.inputs import REQUIRED_COLUMNS, InputError
 from circularity.publish import WarehouseError
 from circularity.workspace import Workspace
 from orchestration.resources import BuildSettings, CircularityResource, run_key
 
-MART_TABLES = (
-    "dim_companies",
-    "fct_investments",
-    "fct_pledges",
-    "investment_totals",
-    "reciprocal_spend",
-    "circular_loops",
-    "rejected_rows",
-)
-MART_KEYS = [dg.AssetKey(["marts", table]) for table in MART_TABLES]
+
+def mart_keys() -> list[dg.AssetKey]:
+    """The contract's tables (the dbt var public_marts) as asset keys."""
+    return [dg.AssetKey(["marts", table]) for table in project.public_marts()]
+
+
 PUBLISHED = dg.AssetKey(["warehouse", "published"])
 BASE_PREFIX = "base_csv__"
 
@@ -119,7 +115,7 @@ def _with_metadata(
                 metadata: dict[str, Any] = {
                     "dagster/row_count": summary.row_count(connection, relation)
                 }
-                if key in MART_KEYS:
+                if key in mart_keys():
                     spec = context.assets_def.specs_by_key[key]
                     order = spec.metadata.get("natural_key")
                     metadata["preview"] = dg.MetadataValue.md(
@@ -131,26 +127,31 @@ def _with_metadata(
         connection.close()
 
 
-@dg.asset(
-    key=PUBLISHED,
-    deps=MART_KEYS,
-    group_name="publish",
-    description="The published DuckDB warehouse (CIRCULARITY_WAREHOUSE): this run's build, "
-    "renamed over it atomically once the gate passed, with schema audit.",
-)
-def published_warehouse(
-    context: dg.AssetExecutionContext, circularity: CircularityResource
-) -> dg.MaterializeResult:
-    """publish: the audit records, then the atomic rename."""
-    build = circularity.build_config()
-    try:
-        report = pipeline.publish_validated(Workspace(build.warehouse, run_key(context)))
-    except WarehouseError as error:
-        raise dg.Failure(description=str(error)) from error
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(build.warehouse)),
-            "checks": len(report.outcomes),
-            "report": dg.MetadataValue.path(str(build.warehouse.with_suffix(".report.html"))),
-        }
+def published_warehouse() -> dg.AssetsDefinition:
+    """The publish step as an asset that depends on every public mart."""
+
+    @dg.asset(
+        key=PUBLISHED,
+        deps=mart_keys(),
+        group_name="publish",
+        description="The published DuckDB warehouse (CIRCULARITY_WAREHOUSE): this run's build, "
+        "renamed over it atomically once the gate passed, with schema audit.",
     )
+    def published_warehouse_asset(
+        context: dg.AssetExecutionContext, circularity: CircularityResource
+    ) -> dg.MaterializeResult:
+        """publish: the audit records, then the atomic rename."""
+        build = circularity.build_config()
+        try:
+            report = pipeline.publish_validated(Workspace(build.warehouse, run_key(context)))
+        except WarehouseError as error:
+            raise dg.Failure(description=str(error)) from error
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(build.warehouse)),
+                "checks": len(report.outcomes),
+                "report": dg.MetadataValue.path(str(build.warehouse.with_suffix(".report.html"))),
+            }
+        )
+
+    return published_warehouse_asset

@@ -55,7 +55,7 @@ def defs() -> dg.Definitions:
     project = dbt_project()
     circularity = CircularityResource.from_environment()
     return dg.Definitions(
-        assets=[*input_files(), dbt_models(project, circularity.warehouse), published_warehouse],
+        assets=[*input_files(), dbt_models(project, circularity.warehouse), published_warehouse()],
         asset_checks=[gate_checks()],
         jobs=[build_warehouse],
         schedules=[daily_build],

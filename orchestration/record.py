@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.assets import MART_KEYS, PUBLISHED
+from orchestration.assets import PUBLISHED, mart_keys
 
 
 def record_cli_build(warehouse: Path, run_id: str) -> bool:
@@ -17,7 +17,7 @@ def record_cli_build(warehouse: Path, run_id: str) -> bool:
     if not os.environ.get("DAGSTER_HOME"):
         return False
     instance = dg.DagsterInstance.get()
-    for key in [*MART_KEYS, PUBLISHED]:
+    for key in [*mart_keys(), PUBLISHED]:
         instance.report_runless_asset_event(
             dg.AssetMaterialization(
                 asset_key=key,

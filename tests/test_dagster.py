@@ -46,8 +46,8 @@ def run_dagster(data_dir: Path, warehouse: Path, as_of: str | None = None):  # n
     models = dbt_models(dbt_project())
     run_config = {"ops": {models.op.name: {"config": {"as_of": as_of}}}} if as_of else None
     return materialize(
-        [*input_files(), models, published_warehouse, gate_checks()],
-        selection=[*models.keys, published_warehouse.key],
+        [*input_files(), models, published_warehouse(), gate_checks()],
+        selection=[*models.keys, AssetKey(["warehouse", "published"])],
         instance=DagsterInstance.ephemeral(),
         resources={
             "dbt": defs().resources["dbt"],

@@ -40,7 +40,7 @@ judged as (
             [missing_fields_reason(['deal_id', 'investor', 'investee', 'currency', 'amount_qualifier', 'instrument', 'source_url'])]
             + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')
             + [
-                "case when instrument not in ('equity', 'convertible_note', 'warrant', 'credits', 'debt', 'other') then 'unknown instrument ''' || instrument || ''': use equity, convertible_note, warrant, credits, debt or other' end",
+                unknown_value_reason('instrument', var('instruments'), 'instrument'),
                 currency_reason('currency'),
             ]
         ) }} as row_reason

@@ -43,7 +43,7 @@ judged as (
             + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')
             + [
                 "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years: write e.g. 5, or leave it blank when unknown' end",
-                "case when category not in ('cloud_compute', 'chips', 'datacenter', 'power', 'other') then 'unknown category ''' || category || ''': use cloud_compute, chips, datacenter, power or other' end",
+                unknown_value_reason('category', var('categories'), 'category'),
                 currency_reason('currency'),
             ]
         ) }} as row_reason
