@@ -49,20 +49,16 @@ class Flow:
 
 @dataclass
 class Edge:
-    """All counted flows of one kind from one group to another."""
+    """The counted flows of one kind from one group to another: their totals, and the
+    largest of them (at most EXAMPLES_PER_EDGE) as the rows a reader checks."""
 
     kind: str
     from_group: str
     to_group: str
+    amount: Decimal
+    rows: int
+    undisclosed: int
     flows: list[Flow] = field(default_factory=list)
-
-    @property
-    def amount(self) -> Decimal:
-        return sum((f.amount_usd_m or Decimal(0) for f in self.flows), Decimal(0))
-
-    @property
-    def undisclosed(self) -> int:
-        return sum(1 for f in self.flows if f.amount_usd_m is None)
 
     @property
     def anchor(self) -> str:
@@ -78,7 +74,8 @@ class Table:
 @dataclass
 class ReportData:
     warehouse: Path
-    flows: list[Flow]
+    edge_list: list[Edge]
+    years: list[tuple[str, str, Decimal, int]]  # (year, kind, amount, rows)
     reciprocal: Table
     loops: list[tuple[str, str, int, Decimal]]
     rejected: list[tuple[str, str, int]]
@@ -86,13 +83,7 @@ class ReportData:
     last_build: dict[str, Any] | None
 
     def edges(self) -> list[Edge]:
-        by_key: dict[tuple[str, str, str], Edge] = {}
-        for flow in self.flows:
-            if flow.from_group == flow.to_group:
-                continue  # money inside one group does not go round
-            key = (flow.kind, flow.from_group, flow.to_group)
-            by_key.setdefault(key, Edge(*key)).flows.append(flow)
-        return sorted(by_key.values(), key=lambda e: (-e.amount, e.kind, e.from_group, e.to_group))
+        return sorted(self.edge_list, key=lambda e: (-e.amount, e.kind, e.from_group, e.to_group))
 
     def groups(self) -> list[str]:
         names = {e.from_group for e in self.edges()} | {e.to_group for e in self.edges()}
@@ -180,78 +171,74 @@ def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, name: str) ->
     )
 
 
-FLOWS_SQL = """
-with
-investments as (
-    select
-        'investment' as kind, deal_id as flow_id, announced_date,
-        investor_group_id as from_group, investee_group_id as to_group,
-        investor_id as from_company, investee_id as to_company,
-        amount_usd_m, amount_qualifier as qualifier,
-        coalesce(instrument, '') as detail, coalesce(source_url, '') as source_url
-    from marts.fct_investments
-    where not is_superseded
-),
-pledges as (
-    select
-        'pledge', pledge_id, announced_date,
-        pledger_group_id, recipient_group_id, pledger_id, recipient_id,
-        amount_usd_m, amount_qualifier,
-        concat_ws(', ', category, case when period_years is not null
-                  then period_years::varchar || ' years' end),
-        coalesce(source_url, '')
-    from marts.fct_pledges
-    where not is_superseded
-),
-final as (
-    select * from investments
-    union all
-    select * from pledges
-)
-select * from final
-order by announced_date, kind, flow_id
-"""
-
-REJECTED_SQL = """
-with
-reasons as (
-    select source_file, source_line, record,
-           regexp_replace(reason, '''[^'']*''', '''…''', 'g') as kind, reason
-    from marts.rejected_rows
-),
-final as (
-    select source_file, kind, count(*) as n,
-           list((source_line, reason, record) order by source_line)[1:20] as examples
-    from reasons
-    group by source_file, kind
-)
-select * from final
-order by source_file, n desc, kind
-"""
+# However large the warehouse, the page stays readable and its size bounded: the largest
+# edges, the loops with the largest bottlenecks (and every edge on them), the largest pairs.
+MAX_EDGES = 40
+MAX_LOOPS = 50
+MAX_PAIRS = 100
+EXAMPLES_PER_EDGE = 25
 
 
 def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportData:
-    """Read what the page shows; nothing else touches the warehouse."""
-    flows = [Flow(*row) for row in connection.execute(FLOWS_SQL).fetchall()]
+    """Read what the page shows from the report models; nothing else touches the
+    warehouse, and nothing read grows with the number of rows."""
+    loops = connection.execute(
+        "select loop_id, path, hop_count, bottleneck_usd_m from marts.circular_loops "
+        "order by bottleneck_usd_m desc, hop_count, path limit ?",
+        [MAX_LOOPS],
+    ).fetchall()
+    loop_hops = sorted(
+        {
+            f"{a}|{b}"
+            for _, path, _, _ in loops
+            for a, b in zip(path.split(" > "), path.split(" > ")[1:], strict=False)
+        }
+    )
+    edge_rows = connection.execute(
+        "select kind, from_group, to_group, amount_usd_m, flow_rows, undisclosed_rows "
+        "from report.report_edges "
+        "order by amount_usd_m desc, kind, from_group, to_group limit ?",
+        [MAX_EDGES],
+    ).fetchall()
+    edge_rows += connection.execute(
+        "select kind, from_group, to_group, amount_usd_m, flow_rows, undisclosed_rows "
+        "from report.report_edges where list_contains(?, from_group || '|' || to_group)",
+        [loop_hops],
+    ).fetchall()
+    edges = {
+        (kind, a, b): Edge(kind, a, b, amount, rows, n) for kind, a, b, amount, rows, n in edge_rows
+    }
+    keys = [f"{kind}|{a}|{b}" for kind, a, b in edges]
+    for row in connection.execute(
+        "select kind, flow_id, announced_date, from_group, to_group, from_company, to_company,"
+        " amount_usd_m, qualifier, detail, source_url from report.report_flows "
+        "where rank_in_edge <= ? "
+        "and list_contains(?, kind || '|' || from_group || '|' || to_group) "
+        "order by kind, from_group, to_group, rank_in_edge",
+        [EXAMPLES_PER_EDGE, keys],
+    ).fetchall():
+        flow = Flow(*row)
+        edges[(flow.kind, flow.from_group, flow.to_group)].flows.append(flow)
+    years = connection.execute(
+        "select announced_year, kind, amount_usd_m, flow_rows from report.report_totals_by_year "
+        "order by announced_year, kind"
+    ).fetchall()
     reciprocal = _table(
         connection,
         "select * from marts.reciprocal_spend "
         "order by pledged_back_usd_m desc, invested_usd_m desc, "
-        "investor_group_id, investee_group_id",
+        f"investor_group_id, investee_group_id limit {MAX_PAIRS}",
     )
-    loops = connection.execute(
-        "select loop_id, path, hop_count, bottleneck_usd_m from marts.circular_loops "
-        "order by bottleneck_usd_m desc, hop_count, path"
-    ).fetchall()
     rejected, examples = [], {}
-    for source_file, kind, count, rows in connection.execute(REJECTED_SQL).fetchall():
-        rejected.append((source_file, kind, count))
-        examples[(source_file, kind)] = [
-            (item["source_line"], item["reason"], item["record"])
-            if isinstance(item, dict)
-            else tuple(item)
-            for item in rows
-        ]
+    for source_file, kind, count, line, reason, record in connection.execute(
+        "select source_file, reason_kind, rejected_rows, source_line, reason, record "
+        "from report.report_rejected_examples "
+        "order by source_file, rejected_rows desc, reason_kind, example_rank"
+    ).fetchall():
+        if (source_file, kind) not in examples:
+            rejected.append((source_file, kind, count))
+            examples[(source_file, kind)] = []
+        examples[(source_file, kind)].append((line, reason, record))
     last_build = None
     if _has_table(connection, "audit", "build_runs"):
         cursor = connection.execute(
@@ -260,7 +247,9 @@ def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportDat
         row = cursor.fetchone()
         if row:
             last_build = dict(zip([d[0] for d in cursor.description], row, strict=True))
-    return ReportData(warehouse, flows, reciprocal, loops, rejected, examples, last_build)
+    return ReportData(
+        warehouse, list(edges.values()), years, reciprocal, loops, rejected, examples, last_build
+    )
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -339,7 +328,7 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
         color = KIND_COLORS[edge.kind]
         title = (
             f"{edge.kind}: {edge.from_group} → {edge.to_group}: USD {money(edge.amount)} m "
-            f"({len(edge.flows)} rows, {edge.undisclosed} undisclosed)"
+            f"({edge.rows} rows, {edge.undisclosed} undisclosed)"
         )
         parts.append(
             f'<a href="#{edge.anchor}"><path class="edge" d="M{x1:.1f},{y1:.1f} '
@@ -411,18 +400,24 @@ def html_table(columns: Iterable[str], rows: Iterable[Iterable[Any]], numeric: s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _shown(edge: Edge) -> str:
+    if len(edge.flows) < edge.rows:
+        return f", the largest {len(edge.flows)} shown"
+    return ""
+
+
 def section_graph(data: ReportData, edges: list[Edge]) -> str:
     rows = "".join(
         f'<tr><td><a href="#{e.anchor}">{escape(e.from_group)} → {escape(e.to_group)}</a></td>'
         f'<td><span class="key {escape(e.kind)}"></span>{escape(e.kind)}</td>'
-        f'<td class="num">{escape(money(e.amount))}</td><td class="num">{len(e.flows)}</td>'
+        f'<td class="num">{escape(money(e.amount))}</td><td class="num">{e.rows}</td>'
         f'<td class="num">{e.undisclosed}</td></tr>'
         for e in edges
     )
     details = "".join(
         f'<details id="{e.anchor}"><summary>{escape(e.kind)} {escape(e.from_group)} → '
-        f"{escape(e.to_group)}: USD {escape(money(e.amount))} m from {len(e.flows)} "
-        f"row(s)</summary>{flows_table(e.flows)}</details>"
+        f"{escape(e.to_group)}: USD {escape(money(e.amount))} m from {e.rows} "
+        f"row(s){_shown(e)}</summary>{flows_table(e.flows)}</details>"
         for e in edges
     )
     return f"""
@@ -557,10 +552,9 @@ Its bottleneck is its thinnest edge: at most that much can have gone all the way
 def section_years(data: ReportData) -> str:
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for flow in data.flows:
-        year = str(flow.announced_date)[:4]
-        totals[year][flow.kind] += flow.amount_usd_m or Decimal(0)
-        counts[year][flow.kind] += 1
+    for year, kind, amount, rows in data.years:
+        totals[year][kind] += amount or Decimal(0)
+        counts[year][kind] += rows
     years = sorted(totals)
     chart = (
         bar_chart_svg(

@@ -1,0 +1,23 @@
+-- The flow graph's edges as the report draws them: per kind and pair of distinct groups,
+-- the counted amount (undisclosed rows count 0), the rows and the undisclosed rows.
+
+with
+
+flows as (
+    select * from {{ ref('report_flows') }}
+    where from_group <> to_group
+),
+
+final as (
+    select
+        kind,
+        from_group,
+        to_group,
+        coalesce(sum(amount_usd_m), 0)::decimal(38, 2) as amount_usd_m,
+        count(*) as flow_rows,
+        count(*) filter (where amount_usd_m is null) as undisclosed_rows
+    from flows
+    group by kind, from_group, to_group
+)
+
+select * from final

@@ -1,0 +1,61 @@
+-- Every counted deal and pledge as the report shows it (superseded rows left out), ranked
+-- within its edge (kind, from group, to group) by amount, so the report can show the
+-- largest rows behind an edge however many there are.
+
+with
+
+investments as (
+    select
+        'investment' as kind,
+        deal_id as flow_id,
+        announced_date,
+        investor_group_id as from_group,
+        investee_group_id as to_group,
+        investor_id as from_company,
+        investee_id as to_company,
+        amount_usd_m,
+        amount_qualifier as qualifier,
+        coalesce(instrument, '') as detail,
+        coalesce(source_url, '') as source_url
+    from {{ ref('fct_investments') }}
+    where not is_superseded
+),
+
+pledges as (
+    select
+        'pledge' as kind,
+        pledge_id as flow_id,
+        announced_date,
+        pledger_group_id as from_group,
+        recipient_group_id as to_group,
+        pledger_id as from_company,
+        recipient_id as to_company,
+        amount_usd_m,
+        amount_qualifier as qualifier,
+        concat_ws(
+            ', ',
+            category,
+            case when period_years is not null then period_years::varchar || ' years' end
+        ) as detail,
+        coalesce(source_url, '') as source_url
+    from {{ ref('fct_pledges') }}
+    where not is_superseded
+),
+
+flows as (
+    select * from investments
+    union all
+    select * from pledges
+),
+
+final as (
+    select
+        *,
+        row_number() over (
+            partition by kind, from_group, to_group
+            order by amount_usd_m desc nulls last, announced_date asc, flow_id asc
+        ) as rank_in_edge
+    from flows
+)
+
+select * from final
