@@ -30,6 +30,9 @@ RUN_FOLDER_GRACE_SECONDS = 3600.0
 
 # Locks held by this process on the work folders it opened (released when it exits).
 _held: dict[Path, int] = {}
+# Records written or read by this process, so that no step reads a file its own process
+# wrote a moment ago.
+_records: dict[Path, dict[str, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,17 @@ class Workspace:
         _held[self.folder] = descriptor
 
     def write(self, name: str, record: dict[str, Any]) -> None:
-        (self.folder / f"{name}.json").write_text(json.dumps(record, indent=1, default=str))
+        path = self.folder / f"{name}.json"
+        path.write_text(json.dumps(record, indent=1, default=str))
+        _records[path] = record
 
     def read(self, name: str) -> dict[str, Any]:
-        return json.loads((self.folder / f"{name}.json").read_text())
+        """What a step recorded: from this process's memory when it wrote it, else from the
+        folder (a Dagster step in another process)."""
+        path = self.folder / f"{name}.json"
+        if path not in _records:
+            _records[path] = json.loads(path.read_text())
+        return _records[path]
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
