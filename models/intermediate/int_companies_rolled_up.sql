@@ -29,7 +29,7 @@ rolled_up as (
     with recursive walk (company_key, parent_company_id, group_id, depth) as (
         select
             company_key,
-            cast(null as varchar),
+            cast(null as {{ dbt.type_string() }}),
             company_id,
             0
         from candidates
