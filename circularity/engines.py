@@ -29,10 +29,9 @@ DEFAULT_ENGINE = "duckdb"
 
 SPARK_INPUTS = "spark-inputs"
 SPARK_WAREHOUSE = "spark-warehouse"
-# The schemas whose tables are copied into the DuckDB build: what the gate, the publish and
-# the readers use (staging tables stay in Spark; the DuckDB build has them only because
-# dbt-duckdb writes every model into one file).
-COPIED_SCHEMAS = ("intermediate", "marts", "gates")
+# The schemas whose tables are copied into the DuckDB build: every schema a DuckDB build has,
+# so the gate, the publish, Dagster's row counts and the readers find the same tables.
+COPIED_SCHEMAS = ("staging", "intermediate", "marts", "gates")
 _COPIED_MARKER = "spark-copied.json"
 
 
@@ -65,6 +64,15 @@ def write_spark_inputs(folder: Path, data_dir: Path) -> dict:
     return {"dir": str(inputs.resolve()), "columns": columns}
 
 
+def spark_target() -> str:
+    """The dbt target of a Spark build: a local session, or a Thrift server when
+    CIRCULARITY_SPARK_METHOD=thrift (CIRCULARITY_SPARK_HOST, CIRCULARITY_SPARK_PORT)."""
+    method = os.environ.get("CIRCULARITY_SPARK_METHOD", "session")
+    if method not in ("session", "thrift"):
+        raise ValueError(f"CIRCULARITY_SPARK_METHOD={method!r}: use session or thrift")
+    return "spark" if method == "session" else "spark_thrift"
+
+
 def spark_step(step: DbtStep, folder: Path, spark_inputs: dict) -> DbtStep:
     """The build's `dbt build` on the `spark` target: Spark keeps its tables and metastore in
     the work folder; the base models read the clean files named by `spark_inputs`."""
@@ -74,7 +82,7 @@ def spark_step(step: DbtStep, folder: Path, spark_inputs: dict) -> DbtStep:
         args=[
             *step.args,
             "--target",
-            "spark",
+            spark_target(),
             "--vars",
             json.dumps({"spark_inputs": spark_inputs}),
         ],

@@ -108,16 +108,28 @@ def transform_step(workspace: Workspace, config: BuildConfig) -> DbtStep:
 
 def transform(workspace: Workspace, config: BuildConfig, progress: Progress) -> DbtRun:
     """Run the dbt build in a child process, reporting each model and test as it ends."""
-    return run_dbt(transform_step(workspace, config), progress)
+    dbt_run = run_dbt(transform_step(workspace, config), progress)
+    finish_transform(workspace, config)
+    return dbt_run
+
+
+def finish_transform(workspace: Workspace, config: BuildConfig) -> None:
+    """After dbt on Spark, bring the tables it built into the build's DuckDB file, where the
+    gate, the publish and every reader find them (nothing to do on DuckDB). Runs once: the
+    CLI, Dagster's dbt step and the gate may each ask."""
+    if config.engine != "spark":
+        return
+    dbt_run = read_results(workspace.dbt_target)
+    if not dbt_run.failures and dbt_run.tests:
+        engines.copy_spark_build(workspace.folder, workspace.database, workspace.dbt_target)
 
 
 def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
     """The gate of a publish: every dbt data test (read from the dbt build's results) and,
     when dbt built everything, every Great Expectations suite. The outcomes are saved for
     the publish step; a build that fails its gate is kept for inspection."""
+    finish_transform(workspace, config)
     dbt_run = read_results(workspace.dbt_target)
-    if config.engine == "spark" and not dbt_run.failures and dbt_run.tests:
-        engines.copy_spark_build(workspace.folder, workspace.database, workspace.dbt_target)
     outcomes = [
         ExpectationOutcome("dbt", test.name, test.column_name, test.success, test.observed)
         for test in dbt_run.tests

@@ -131,7 +131,7 @@ select * from final
     case
         when {{ usd_per_unit }} = 1
             then ({{ amount }} is null and {{ approximate }} is not null)
-                or {{ amount }} >= cast('1000000000000000000000000' as decimal(38, 0))
+                or {{ amount }} >= cast('1000000000000000000000000' as decimal(38, 12))
         else {{ approximate }} * cast({{ usd_per_unit }} as double) >= 1e24
     end
 {%- endmacro %}

@@ -18,7 +18,8 @@ final as (
         reciprocal_ratio,
         reciprocal_ratio_firm,
         {{ ratio('pledged_back_usd_m', 'nullif(invested_usd_m, 0)') }} as ratio_of_parts,
-        {{ ratio('pledged_back_firm_usd_m', 'nullif(invested_firm_usd_m, 0)') }} as firm_ratio_of_parts
+        {{ ratio('pledged_back_firm_usd_m', 'nullif(invested_firm_usd_m, 0)') }}
+            as firm_ratio_of_parts
     from pairs
 )
 
