@@ -3,6 +3,20 @@
     dispatches to `duckdb__...` (the DuckDB build, kept exactly as it was) or `spark__...`.
     docs/scale-out.md lists what each one handles and why. -#}
 
+{#- SQL run before each model on the model's own connection: on Spark, money stays exact
+    (products of decimals keep their scale instead of being cut to 6), whatever the
+    server's defaults; on DuckDB nothing (an empty hook is not run). -#}
+{% macro engine_session_settings() -%}
+    {{ return(adapter.dispatch('engine_session_settings', 'circularity')()) }}
+{%- endmacro %}
+
+{% macro default__engine_session_settings() -%}
+{%- endmacro %}
+
+{% macro spark__engine_session_settings() -%}
+    set spark.sql.decimalOperations.allowPrecisionLoss=false
+{%- endmacro %}
+
 {#- Whether the whole of `value` matches the regular expression `pattern` (a trusted
     literal from a model). Spark: Java's `$` also matches before a final line break, so the
     end is `\z`. -#}

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyspark
 import pytest
 
 from circularity.pipeline import DEFAULT_DATA_DIR, BuildConfig, build
@@ -195,11 +201,82 @@ def test_hard_fixtures_exercise_the_rules(hard_builds):
         connection.close()
     assert deepest == ("c0000",)
     assert reasons >= 30
+    # Line 32 names 'meta', ambiguous in the hostile fixture alone; the loops fixture adds a
+    # company whose id is meta, which the name then means.
     for line, reason in reading.REJECTED.items():
-        assert rejected_lines[line].startswith(reason), line
+        if line != 32:
+            assert rejected_lines[line].startswith(reason), line
+    assert 32 not in rejected_lines
     assert superseded > 0 and converted > 0 and loops > 0
 
 
 def test_seeds_as_of_give_equal_marts_on_spark_and_duckdb(seeds_as_of_builds):
     duckdb_build, spark_build = seeds_as_of_builds
+    _assert_equal_marts(duckdb_build, spark_build)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def thrift_server(tmp_path) -> Iterator[tuple[int, Path]]:
+    """Spark's bundled Thrift server on 127.0.0.1 (the jar ships in pyspark; the class is
+    started with spark-submit as sbin/start-thriftserver.sh would), with its warehouse in
+    a temporary folder. Stopped by its process id."""
+    spark_home = Path(pyspark.__file__).parent
+    warehouse = tmp_path / "thrift-warehouse"
+    warehouse.mkdir()
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            str(spark_home / "bin" / "spark-submit"),
+            "--class",
+            "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
+            "--master",
+            "local[2]",
+            "--conf",
+            f"spark.sql.warehouse.dir={warehouse}",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--hiveconf",
+            "hive.server2.thrift.bind.host=127.0.0.1",
+            "--hiveconf",
+            f"hive.server2.thrift.port={port}",
+            "spark-internal",
+        ],
+        cwd=warehouse,
+        env={**os.environ, "SPARK_HOME": str(spark_home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert server.poll() is None, "the Thrift server stopped while starting"
+            assert time.monotonic() < deadline, "the Thrift server did not open its port"
+            time.sleep(2)
+        yield port, warehouse
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@pytest.mark.skipif(
+    os.environ.get("CIRCULARITY_TEST_SPARK_THRIFT") != "1",
+    reason="about 3 minutes more of Spark: set CIRCULARITY_TEST_SPARK_THRIFT=1 to run it",
+)
+def test_seeds_through_a_local_thrift_server_equal_duckdb(tmp_path, thrift_server, monkeypatch):
+    port, warehouse = thrift_server
+    duckdb_build = _published(tmp_path, DEFAULT_DATA_DIR, "duckdb", None)
+    monkeypatch.setenv("CIRCULARITY_SPARK_METHOD", "thrift")
+    monkeypatch.setenv("CIRCULARITY_SPARK_HOST", "127.0.0.1")
+    monkeypatch.setenv("CIRCULARITY_SPARK_PORT", str(port))
+    monkeypatch.setenv("CIRCULARITY_SPARK_WAREHOUSE_DIR", str(warehouse))
+    spark_build = _published(tmp_path, DEFAULT_DATA_DIR, "spark", None)
     _assert_equal_marts(duckdb_build, spark_build)
