@@ -267,7 +267,7 @@ def compare_marts(build_db: Path, reference_db: Path) -> tuple[list[str], dict[s
     return problems, rows
 
 
-def bench_one(flows: int, work: Path, seed: int = 0) -> BenchResult:
+def bench_one(flows: int, work: Path, seed: int = 0, engine: str = "duckdb") -> BenchResult:
     data = work / f"data-{flows}"
     if not (data / "pledges.csv").exists():
         synthesize(data, flows, seed=seed)
@@ -286,6 +286,8 @@ def bench_one(flows: int, work: Path, seed: int = 0) -> BenchResult:
             str(warehouse),
             "--timings-json",
             str(timings),
+            "--engine",
+            engine,
         ]
     )
     build.steps = json.loads(timings.read_text())
@@ -323,7 +325,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for flows in sizes:
         print(f"bench: {flows:,} flows ...", flush=True)
-        result = bench_one(flows, work, args.seed)
+        result = bench_one(flows, work, args.seed, args.engine)
         for difference in result.differences:
             print(f"MARTS DIFFER at {flows:,} flows: {difference}", file=sys.stderr, flush=True)
         results.append(result)
@@ -334,6 +336,7 @@ def run(args: argparse.Namespace) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = {
         "when": stamp,
+        "engine": args.engine,
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -381,6 +384,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="folder for the JSON figures (default: bench/out, not tracked)",
     )
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where the build's dbt models run (default: duckdb; see docs/scale-out.md)",
+    )
     command.set_defaults(handler=run)
 
 

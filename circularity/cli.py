@@ -14,6 +14,7 @@ from types import FrameType
 import duckdb
 
 from circularity import bench, explain, report, shell, summary, synth
+from circularity.engines import DEFAULT_ENGINE, ENGINES
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
 from circularity.publish import WarehouseError
@@ -76,6 +77,14 @@ def parser() -> argparse.ArgumentParser:
         help="fail when more than this share of a file's rows is rejected (default: 0.5)",
     )
     build_command.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="where the dbt models run: duckdb (default, this machine) or spark (dbt-spark: "
+        "a local Spark session, or the Thrift server in CIRCULARITY_SPARK_*); the warehouse "
+        "published is the same DuckDB file either way",
+    )
+    build_command.add_argument(
         "--no-wait",
         action="store_true",
         help="when another build of the same warehouse is running, "
@@ -116,7 +125,9 @@ def describe_fault(error: BaseException) -> str:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    config = BuildConfig(args.data_dir, args.warehouse, args.as_of, args.max_rejected_share)
+    config = BuildConfig(
+        args.data_dir, args.warehouse, args.as_of, args.max_rejected_share, args.engine
+    )
     # A polite stop unwinds like an error, so the build removes its work folder.
     for name in ("SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), _stop)

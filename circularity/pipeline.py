@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from circularity import locking, publish, validation
+from circularity import engines, locking, publish, validation
 from circularity.dbt_runner import PROJECT_DIR, DbtRun, DbtStep, dbt_step, read_results, run_dbt
 from circularity.inputs import check_data_dir
 from circularity.report import write_report
@@ -41,6 +41,7 @@ class BuildConfig:
     warehouse: Path = DEFAULT_WAREHOUSE
     as_of: date | None = None
     max_rejected_share: float = validation.DEFAULT_MAX_REJECTED_SHARE
+    engine: str = engines.DEFAULT_ENGINE  # where the dbt models run: duckdb or spark
 
     def resolved(self) -> BuildConfig:
         """Absolute paths: dbt and DuckDB resolve relative ones against other folders."""
@@ -49,6 +50,7 @@ class BuildConfig:
             self.warehouse.expanduser().resolve(),
             self.as_of,
             self.max_rejected_share,
+            engines.check_engine(self.engine),
         )
 
 
@@ -73,6 +75,11 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
     workspace = Workspace(config.warehouse, run_id)
     publish.open_workspace(workspace)
     try:
+        spark_inputs = (
+            engines.write_spark_inputs(workspace.folder, config.data_dir)
+            if config.engine == "spark"
+            else None
+        )
         workspace.write(
             "inputs",
             {
@@ -81,6 +88,8 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
                 "data_dir": str(config.data_dir),
                 "as_of": config.as_of.isoformat() if config.as_of else None,
                 "physical_lines": {f.name: f.physical_lines for f in files},
+                "engine": config.engine,
+                "spark_inputs": spark_inputs,
             },
         )
     except BaseException:
@@ -91,18 +100,35 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
 
 def transform_step(workspace: Workspace, config: BuildConfig) -> DbtStep:
     """The dbt build of this build, for whichever door runs it."""
-    return dbt_step(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
+    step = dbt_step(workspace.database, config.data_dir, config.as_of, workspace.dbt_target)
+    if config.engine == "spark":
+        return engines.spark_step(step, workspace.folder, workspace.read("inputs")["spark_inputs"])
+    return step
 
 
 def transform(workspace: Workspace, config: BuildConfig, progress: Progress) -> DbtRun:
     """Run the dbt build in a child process, reporting each model and test as it ends."""
-    return run_dbt(transform_step(workspace, config), progress)
+    dbt_run = run_dbt(transform_step(workspace, config), progress)
+    finish_transform(workspace, config)
+    return dbt_run
+
+
+def finish_transform(workspace: Workspace, config: BuildConfig) -> None:
+    """After dbt on Spark, bring the tables it built into the build's DuckDB file, where the
+    gate, the publish and every reader find them (nothing to do on DuckDB). Runs once: the
+    CLI, Dagster's dbt step and the gate may each ask."""
+    if config.engine != "spark":
+        return
+    dbt_run = read_results(workspace.dbt_target)
+    if not dbt_run.failures and dbt_run.tests:
+        engines.copy_spark_build(workspace.folder, workspace.database, workspace.dbt_target)
 
 
 def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
     """The gate of a publish: every dbt data test (read from the dbt build's results) and,
     when dbt built everything, every Great Expectations suite. The outcomes are saved for
     the publish step; a build that fails its gate is kept for inspection."""
+    finish_transform(workspace, config)
     dbt_run = read_results(workspace.dbt_target)
     outcomes = [
         ExpectationOutcome("dbt", test.name, test.column_name, test.success, test.observed)

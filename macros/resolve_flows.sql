@@ -74,17 +74,7 @@ resolved as (
 ),
 
 converted as (
-    select
-        resolved.*,
-        case
-            when resolved.currency = 'USD' then 1.0
-            else fx_rates.usd_per_unit
-        end as usd_per_unit,
-        fx_rates.rate_date as fx_rate_date
-    from resolved
-    asof left join fx_rates
-        on resolved.currency = fx_rates.currency
-        and resolved.announced_date >= fx_rates.rate_date
+    {{ with_latest_rate('resolved', 'fx_rates') }}
 ),
 
 judged as (
@@ -116,10 +106,14 @@ accepted as (
 
 final as (
     select
-        judged.* exclude (
-            first_line, supersedes_known, from_matches, to_matches, as_of_date, split_error,
-            unreadable_reason, row_reason
-        ),
+        {{ star_except('judged', [
+            'first_line', 'supersedes_known', 'from_matches', 'to_matches', 'as_of_date',
+            'split_error', 'unreadable_reason', 'row_reason',
+        ], relation_column_names(ref(staging_model)) + [
+            'as_of_date', 'first_line', ids.from_id, ids.from_id | replace('_id', '_group_id'),
+            ids.to_id, ids.to_id | replace('_id', '_group_id'), 'from_matches', 'to_matches',
+            'supersedes_known', 'usd_per_unit', 'fx_rate_date', 'rejection_reason',
+        ]) }},
         {{ usd_millions('judged.amount_millions', 'judged.amount_approximate', 'judged.usd_per_unit') }}
             as amount_usd_m,
         judged.rejection_reason is null
@@ -137,8 +131,8 @@ select * from final
     case
         when {{ usd_per_unit }} = 1
             then ({{ amount }} is null and {{ approximate }} is not null)
-                or {{ amount }} >= cast('1000000000000000000000000' as decimal(38, 0))
-        else {{ approximate }} * {{ usd_per_unit }}::double >= 1e24
+                or {{ amount }} >= cast('1000000000000000000000000' as decimal(38, 12))
+        else {{ approximate }} * cast({{ usd_per_unit }} as double) >= 1e24
     end
 {%- endmacro %}
 
@@ -150,8 +144,72 @@ select * from final
         when {{ amount }} is null or {{ usd_per_unit }} is null then null
         when {{ is_too_large(amount, approximate, usd_per_unit) }} then null
         when {{ usd_per_unit }} = 1 then round({{ amount }}, 2)
-        when {{ approximate }} * {{ usd_per_unit }}::double < 1e15
+        when {{ approximate }} * cast({{ usd_per_unit }} as double) < 1e15
             then round({{ amount }} * {{ usd_per_unit }}, 2)
-        else round({{ amount }}::decimal(38, 4) * {{ usd_per_unit }}, 2)
+        else round(cast({{ amount }} as decimal(38, 4)) * {{ usd_per_unit }}, 2)
     end::decimal(38, 2)
+{%- endmacro %}
+
+{#- A flow with the rate of its currency on or before its date: `usd_per_unit` (1 for USD)
+    and `fx_rate_date`. DuckDB has an ASOF join; Spark takes the latest of the rates on or
+    before the date with row_number (flows are one per source_line). -#}
+{% macro with_latest_rate(flows, rates) -%}
+    {{ return(adapter.dispatch('with_latest_rate', 'circularity')(flows, rates)) }}
+{%- endmacro %}
+
+{% macro duckdb__with_latest_rate(flows, rates) -%}
+    select
+        {{ flows }}.*,
+        case
+            when {{ flows }}.currency = 'USD' then 1.0
+            else {{ rates }}.usd_per_unit
+        end as usd_per_unit,
+        {{ rates }}.rate_date as fx_rate_date
+    from {{ flows }}
+    asof left join {{ rates }}
+        on {{ flows }}.currency = {{ rates }}.currency
+        and {{ flows }}.announced_date >= {{ rates }}.rate_date
+{%- endmacro %}
+
+{% macro spark__with_latest_rate(flows, rates) -%}
+    select
+        {{ flows }}.*,
+        case
+            when {{ flows }}.currency = 'USD' then 1.0
+            else latest_rate.usd_per_unit
+        end as usd_per_unit,
+        latest_rate.rate_date as fx_rate_date
+    from {{ flows }}
+    left join (
+        select
+            dated_flow.source_line,
+            {{ rates }}.usd_per_unit,
+            {{ rates }}.rate_date,
+            row_number() over (
+                partition by dated_flow.source_line order by {{ rates }}.rate_date desc
+            ) as recency
+        from {{ flows }} as dated_flow
+        inner join {{ rates }}
+            on dated_flow.currency = {{ rates }}.currency
+            and dated_flow.announced_date >= {{ rates }}.rate_date
+    ) as latest_rate
+        on {{ flows }}.source_line = latest_rate.source_line
+        and latest_rate.recency = 1
+{%- endmacro %}
+
+{#- The column names of a built relation, in order, where an engine needs them listed (see
+    star_except); DuckDB never does. -#}
+{% macro relation_column_names(relation) -%}
+    {{ return(adapter.dispatch('relation_column_names', 'circularity')(relation)) }}
+{%- endmacro %}
+
+{% macro duckdb__relation_column_names(relation) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+{% macro spark__relation_column_names(relation) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
 {%- endmacro %}

@@ -3,16 +3,16 @@
 {#- A strict YYYY-MM-DD calendar date from 0001-01-01 to 9999-12-31, or null. -#}
 {% macro parse_iso_date(value) -%}
     case
-        when regexp_full_match({{ value }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            and not starts_with({{ value }}, '0000')
-            then cast(try_strptime({{ value }}, '%Y-%m-%d') as date)
+        when {{ regexp_full_match(value, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+            and not {{ text_starts_with(value, '0000') }}
+            then {{ try_iso_date(value) }}
     end
 {%- endmacro %}
 
 {#- Whether a text is a plain decimal number: ASCII digits, an optional sign and fraction
     (`+5`, `.5`, `5.` and `-0` are numbers; exponents, separators and spaces are not). -#}
 {% macro is_plain_number(value) -%}
-    regexp_full_match({{ value }}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)')
+    {{ regexp_full_match(value, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') }}
 {%- endmacro %}
 
 {#- A plain decimal number kept exact at `scale` decimals, or null when it is not one or
@@ -21,7 +21,7 @@
 {% macro parse_decimal(value, scale=12) -%}
     case
         when {{ is_plain_number(value) }}
-            and length(ltrim(split_part(ltrim({{ value }}, '+-'), '.', 1), '0')) <= {{ 38 - scale }}
+            and length({{ ltrim_characters("split_part(" ~ ltrim_characters(value, '+-') ~ ", '.', 1)", '0') }}) <= {{ 38 - scale }}
             then cast({{ value }} as decimal(38, {{ scale }}))
     end
 {%- endmacro %}
@@ -110,7 +110,7 @@
 {#- An ISO 4217 code: three capital letters. -#}
 {% macro currency_reason(currency) -%}
     case
-        when not regexp_full_match({{ currency }}, '[A-Z]{3}')
+        when not {{ regexp_full_match(currency, '[A-Z]{3}') }}
             then 'currency ''' || {{ currency }} || ''' is not an ISO 4217 code like USD or EUR'
     end
 {%- endmacro %}
@@ -130,6 +130,10 @@
     DOUBLE, which can land a cent off; this divides whole numbers of cents instead:
     floor((2 * cents * 10^6 + d) / (2 * d)) with d the denominator in millionths. -#}
 {% macro divide_half_up(numerator, denominator) -%}
+    {{ return(adapter.dispatch('divide_half_up', 'circularity')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro duckdb__divide_half_up(numerator, denominator) -%}
     case
         when {{ numerator }} is not null and {{ denominator }} > 0
             then (
@@ -139,4 +143,27 @@
                 ) // (2 * ({{ denominator }}::decimal(38, 6) * 1000000)::hugeint)
             )::decimal(38, 0) / 100
     end::decimal(38, 2)
+{%- endmacro %}
+
+{#- Spark has no 128-bit integer and its decimal division picks a scale that cannot hold
+    these quotients, so floor(n / d) of the same whole numbers is found exactly without
+    dividing decimals: a DOUBLE estimate q0, one exact correction from the remainder
+    (n - q0 * d, computed in DECIMAL(38, 0)) rounded to the nearest whole number, then a
+    final exact step back when the remainder is negative. -#}
+{% macro spark__divide_half_up(numerator, denominator) -%}
+    {%- set d = "cast(cast(" ~ denominator ~ " as decimal(38, 6)) * 1000000 as decimal(38, 0))" -%}
+    {%- set n = "(2 * cast(" ~ numerator ~ " * 100 as decimal(38, 0)) * 1000000 + " ~ d ~ ")" -%}
+    {%- set d2 = "(2 * " ~ d ~ ")" -%}
+    {%- set q0 = "cast(cast(" ~ n ~ " as double) / cast(" ~ d2 ~ " as double) as decimal(38, 0))" -%}
+    {%- set q1 = "(" ~ q0 ~ " + cast(round(cast(" ~ n ~ " - " ~ q0 ~ " * " ~ d2 ~ " as double) / cast(" ~ d2 ~ " as double)) as decimal(38, 0)))" -%}
+    cast(
+        case
+            when {{ numerator }} is not null and {{ denominator }} > 0
+                then cast(
+                    {{ q1 }} - case when {{ n }} - {{ q1 }} * {{ d2 }} < 0 then 1 else 0 end
+                    as decimal(38, 0)
+                ) * 0.01
+        end
+        as decimal(38, 2)
+    )
 {%- endmacro %}

@@ -85,7 +85,7 @@ def dbt_models(project: DbtProject, warehouse: str = "") -> dg.AssetsDefinition:
     ) -> Iterator[Any]:
         """prepare and transform: check the inputs, open the run's work folder, and dbt build
         into it. Row counts, and on marts a preview, become asset metadata."""
-        build = circularity.build_config(config.as_of)
+        build = circularity.build_config(config.as_of, config.engine)
         try:
             workspace = pipeline.prepare(build, run_key(context))
         except (InputError, WarehouseError) as error:
@@ -96,6 +96,7 @@ def dbt_models(project: DbtProject, warehouse: str = "") -> dg.AssetsDefinition:
                 step.args, context=context, raise_on_error=False, target_path=step.target_path
             )
             events = list(invocation.stream())
+        pipeline.finish_transform(workspace, build)
         yield from _with_metadata(context, events, workspace)
         if not invocation.is_successful():
             raise dg.Failure(description="dbt build failed: see the failed models and tests")

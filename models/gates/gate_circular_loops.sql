@@ -6,7 +6,7 @@ with
 loops as (
     select
         *,
-        string_split(path, ' > ') as path_groups
+        {{ split_text('path', ' > ') }} as path_groups
     from {{ ref('circular_loops') }}
 ),
 
@@ -16,11 +16,15 @@ final as (
         path,
         hop_count,
         bottleneck_usd_m::double as bottleneck_usd_m,
-        coalesce(path_groups[1] = path_groups[hop_count + 1], false)
-            as starts_and_ends_at_same_group,
-        len(path_groups) = hop_count + 1 as has_hop_count_edges,
-        len(list_distinct(path_groups)) = hop_count as visits_distinct_groups,
-        path_groups[1] = list_min(path_groups) as starts_at_smallest_group
+        coalesce(
+            {{ list_element('path_groups', 1) }}
+            = {{ list_element('path_groups', 'hop_count + 1') }},
+            false
+        ) as starts_and_ends_at_same_group,
+        {{ list_length('path_groups') }} = hop_count + 1 as has_hop_count_edges,
+        {{ list_distinct_count('path_groups') }} = hop_count as visits_distinct_groups,
+        {{ list_element('path_groups', 1) }} = {{ list_smallest('path_groups') }}
+            as starts_at_smallest_group
     from loops
 )
 

@@ -35,7 +35,14 @@ judged as (
 
 combinations as (
     select
-        * exclude (amount_usd_m, deal_id),
+        amount_qualifier,
+        instrument,
+        is_superseded,
+        has_deal_id,
+        has_source_url,
+        is_between_groups,
+        amount_matches_qualifier,
+        has_known_companies,
         count(*) as row_count,
         min(amount_usd_m)::double as min_amount_usd_m,
 

@@ -41,7 +41,15 @@ judged as (
 
 combinations as (
     select
-        * exclude (amount_usd_m, annualized_usd_m, pledge_id),
+        amount_qualifier,
+        category,
+        is_superseded,
+        has_pledge_id,
+        has_source_url,
+        is_between_groups,
+        amount_matches_qualifier,
+        annualized_matches,
+        has_known_companies,
         count(*) as row_count,
         min(amount_usd_m)::double as min_amount_usd_m,
         min(annualized_usd_m)::double as min_annualized_usd_m,

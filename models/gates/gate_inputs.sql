@@ -138,7 +138,7 @@ duplicate_accepted_ids as (
     union all
     select
         'fx_rates.csv' as source_file,
-        count(*) - count(distinct row(currency, rate_date)) as ids
+        count(*) - count(distinct {{ row_value(['currency', 'rate_date']) }}) as ids
     from {{ ref('int_fx_rates_validated') }}
     where rejection_reason is null
     union all

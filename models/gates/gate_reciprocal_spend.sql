@@ -17,8 +17,9 @@ final as (
         pledged_back_firm_usd_m::double as pledged_back_firm_usd_m,
         reciprocal_ratio,
         reciprocal_ratio_firm,
-        pledged_back_usd_m / nullif(invested_usd_m, 0) as ratio_of_parts,
-        pledged_back_firm_usd_m / nullif(invested_firm_usd_m, 0) as firm_ratio_of_parts
+        {{ ratio('pledged_back_usd_m', 'nullif(invested_usd_m, 0)') }} as ratio_of_parts,
+        {{ ratio('pledged_back_firm_usd_m', 'nullif(invested_firm_usd_m, 0)') }}
+            as firm_ratio_of_parts
     from pairs
 )
 

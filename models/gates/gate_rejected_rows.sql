@@ -8,7 +8,9 @@ rejected as (
 ),
 
 duplicate_lines as (
-    select count(*) - count(distinct row(source_file, source_line)) as duplicate_lines
+    select
+        count(*) - count(distinct {{ row_value(['source_file', 'source_line']) }})
+            as duplicate_lines
     from rejected
 ),
 

@@ -2,8 +2,9 @@
 -- A company is accepted only when its own row is sound, its id is the first of its kind,
 -- and its parent chain reaches a top-level company through accepted companies.
 
-with
-
+{# The companies that may head or join a group: the first sound row of each id. Spark's
+   walk (macros/company_walk.sql) starts from the same CTEs. #}
+{% set candidate_ctes -%}
 companies as (
     select * from {{ ref('stg_csv__companies') }}
 ),
@@ -23,29 +24,15 @@ candidates as (
     inner join first_line_per_id
         on companies.company_key = first_line_per_id.company_key
         and companies.source_line = first_line_per_id.first_line
-),
+)
+{%- endset %}
+
+with
+
+{{ candidate_ctes }},
 
 rolled_up as (
-    with recursive walk (company_key, parent_company_id, group_id, depth) as (
-        select
-            company_key,
-            cast(null as varchar),
-            company_id,
-            0
-        from candidates
-        where parent_key is null
-        union all
-        select
-            child.company_key,
-            parent.company_id,
-            walk.group_id,
-            walk.depth + 1
-        from walk
-        inner join candidates as parent on walk.company_key = parent.company_key
-        inner join candidates as child on walk.company_key = child.parent_key
-    )
-
-    select * from walk
+    {{ company_walk('candidates', candidate_ctes) }}
 ),
 
 judged as (

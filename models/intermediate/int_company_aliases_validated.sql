@@ -44,7 +44,7 @@ judged as (
             'aliases.row_reason',
             "case when aliases.source_line <> first_line_per_alias.first_line then 'duplicate alias ''' || aliases.alias || ''' (first on line ' || first_line_per_alias.first_line || '): give each alias one row' end",
             "case when target_company.company_id is null then 'company_id ''' || aliases.company_id || ''' names no accepted company: fix the id or the company row' end",
-            "(select 'alias ''' || aliases.alias || ''' already names company ''' || min(company_names.company_id) || ''': an alias must be unambiguous' from company_names where company_names.name_key = aliases.alias_key and company_names.company_id <> target_company.company_id)",
+            "'alias ''' || aliases.alias || ''' already names company ''' || (select min(company_names.company_id) from company_names where company_names.name_key = aliases.alias_key and company_names.company_id <> target_company.company_id) || ''': an alias must be unambiguous'",
         ]) }} as rejection_reason
     from aliases
     left join first_line_per_alias

@@ -46,7 +46,7 @@ best_rank as (
 matches as (
     select
         candidate_names.name_key,
-        list_sort(list_distinct(list(candidate_names.company_id))) as company_ids
+        {{ sorted_distinct_list('candidate_names.company_id') }} as company_ids
     from candidate_names
     inner join best_rank
         on candidate_names.name_key = best_rank.name_key
@@ -60,12 +60,13 @@ final as (
         companies.company_id,
         companies.group_id,
         case
-            when len(matches.company_ids) > 1 then array_to_string(matches.company_ids, ', ')
+            when {{ list_length('matches.company_ids') }} > 1
+                then {{ list_to_text('matches.company_ids', ', ') }}
         end as matching_companies
     from matches
     left join companies
-        on len(matches.company_ids) = 1
-        and matches.company_ids[1] = companies.company_id
+        on {{ list_length('matches.company_ids') }} = 1
+        and {{ list_element('matches.company_ids', 1) }} = companies.company_id
 )
 
 select * from final

@@ -74,25 +74,25 @@ four_hops as (
 
 cycles as (
     select
-        [group_1, group_2] as group_ids,
+        {{ make_list(['group_1', 'group_2']) }} as group_ids,
         bottleneck_usd_m
     from two_hops
     union all
     select
-        [group_1, group_2, group_3] as group_ids,
+        {{ make_list(['group_1', 'group_2', 'group_3']) }} as group_ids,
         bottleneck_usd_m
     from three_hops
     union all
     select
-        [group_1, group_2, group_3, group_4] as group_ids,
+        {{ make_list(['group_1', 'group_2', 'group_3', 'group_4']) }} as group_ids,
         bottleneck_usd_m
     from four_hops
 ),
 
 final as (
     select
-        array_to_string(list_append(group_ids, group_ids[1]), ' > ') as path,
-        len(group_ids) as hop_count,
+        {{ list_to_text(list_append('group_ids', list_element('group_ids', 1)), ' > ') }} as path,
+        {{ list_length('group_ids') }} as hop_count,
         bottleneck_usd_m
     from cycles
 )

@@ -28,11 +28,15 @@ final as (
         investment_totals.invested_firm_usd_m,
         coalesce(pledge_totals.pledged_usd_m, 0)::decimal(38, 2) as pledged_back_usd_m,
         coalesce(pledge_totals.pledged_firm_usd_m, 0)::decimal(38, 2) as pledged_back_firm_usd_m,
-        coalesce(pledge_totals.pledged_usd_m, 0) / nullif(investment_totals.invested_usd_m, 0)
-            as reciprocal_ratio,
+        {{ ratio(
+            'coalesce(pledge_totals.pledged_usd_m, 0)',
+            'nullif(investment_totals.invested_usd_m, 0)',
+        ) }} as reciprocal_ratio,
         -- The same ratio on firm money only: up_to tranches and up_to pledges left out.
-        coalesce(pledge_totals.pledged_firm_usd_m, 0)
-        / nullif(investment_totals.invested_firm_usd_m, 0) as reciprocal_ratio_firm
+        {{ ratio(
+            'coalesce(pledge_totals.pledged_firm_usd_m, 0)',
+            'nullif(investment_totals.invested_firm_usd_m, 0)',
+        ) }} as reciprocal_ratio_firm
     from investment_totals
     left join pledge_totals
         on investment_totals.investee_group_id = pledge_totals.pledger_group_id

@@ -11,7 +11,7 @@ judged as (
             'split_error',
             missing_fields_reason(['company_id', 'name', 'kind']),
             unknown_value_reason('kind', var('company_kinds'), 'kind'),
-            "case when not regexp_full_match(country, '[A-Z]{2}') then 'country ''' || country || ''' is not an ISO 3166 alpha-2 code like US: fix it or leave it blank' end",
+            "case when not " ~ regexp_full_match('country', '[A-Z]{2}') ~ " then 'country ''' || country || ''' is not an ISO 3166 alpha-2 code like US: fix it or leave it blank' end",
         ]) }} as row_reason
     from csv_rows
 ),

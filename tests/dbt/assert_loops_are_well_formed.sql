@@ -8,17 +8,12 @@ loops as (
     select
         path,
         hop_count,
-        string_split(path, ' > ') as group_ids
+        {{ split_text('path', ' > ') }} as group_ids
     from {{ ref('circular_loops') }}
 ),
 
 hops as (
-    select
-        loops.path,
-        loops.group_ids[positions.hop_number] as from_group_id,
-        loops.group_ids[positions.hop_number + 1] as to_group_id
-    from loops
-    cross join range(1, loops.hop_count + 1) as positions (hop_number)
+    {{ list_positions('loops', 'hop_count') }}
 ),
 
 missing_edges as (
@@ -33,10 +28,10 @@ missing_edges as (
 malformed as (
     select path
     from loops
-    where group_ids[1] <> group_ids[-1]
-        or len(group_ids) <> hop_count + 1
-        or len(list_distinct(group_ids[1:hop_count])) <> hop_count
-        or group_ids[1] <> list_min(group_ids)
+    where {{ list_element('group_ids', 1) }} <> {{ list_last('group_ids') }}
+        or {{ list_length('group_ids') }} <> hop_count + 1
+        or {{ list_distinct_count(list_head('group_ids', 'hop_count')) }} <> hop_count
+        or {{ list_element('group_ids', 1) }} <> {{ list_smallest('group_ids') }}
 )
 
 select path from missing_edges

@@ -8,4 +8,4 @@ select
     reciprocal_ratio
 from {{ ref('reciprocal_spend') }}
 where (invested_usd_m = 0) <> (reciprocal_ratio is null)
-    or abs(reciprocal_ratio - pledged_back_usd_m / nullif(invested_usd_m, 0)) > 1e-9
+    or abs(reciprocal_ratio - {{ ratio('pledged_back_usd_m', 'nullif(invested_usd_m, 0)') }}) > 1e-9
