@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from circularity.csv_records import FileNotText, read_header, write_records
+from circularity.csv_records import write_records
 from circularity.dbt_runner import DbtStep
-from circularity.inputs import REQUIRED_COLUMNS, InputError, header_problems
+from circularity.inputs import REQUIRED_COLUMNS, checked_header
 from circularity.sql_text import quote_identifier
 
 ENGINES = ("duckdb", "spark")
@@ -49,16 +49,7 @@ def write_spark_inputs(folder: Path, data_dir: Path) -> dict:
     inputs.mkdir(parents=True, exist_ok=True)
     columns: dict[str, list[str]] = {}
     for file_name, required in REQUIRED_COLUMNS.items():
-        path = data_dir / file_name
-        if not path.is_file():
-            raise InputError(f"{path}: missing input file; every data directory needs {file_name}")
-        try:
-            header = read_header(path)
-        except FileNotText as error:
-            raise InputError(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8") from error
-        problems = header_problems(path, header.names, required)
-        if problems:
-            raise InputError("\n".join(problems))
+        path, header = checked_header(data_dir, file_name)
         write_records(path, inputs / file_name, required, header)
         columns[file_name.removesuffix(".csv")] = list(required)
     return {"dir": str(inputs.resolve()), "columns": columns}

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from circularity.csv_records import FileNotText, Header, ReadStats, read_header, write_records
-from circularity.inputs import REQUIRED_COLUMNS, InputError, header_problems
+from circularity.csv_records import Header, ReadStats, write_records
+from circularity.inputs import REQUIRED_COLUMNS, InputError, checked_header
 
 _READ_RECORDS = """
     create or replace temp table {table} as
@@ -67,17 +67,8 @@ def load_input(
     """Every physical line of `data_dir/file_name` after the header, as a relation: one row
     per record (or blank line) with its start line, line count, read error, raw text and the
     contract's columns as text, untrimmed."""
-    path = Path(data_dir) / file_name
+    path, header = checked_header(Path(data_dir), file_name)
     columns = REQUIRED_COLUMNS[file_name]
-    if not path.is_file():
-        raise InputError(f"{path}: missing input file; every data directory needs {file_name}")
-    try:
-        header = read_header(path)
-    except FileNotText as error:
-        raise InputError(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8") from error
-    problems = header_problems(path, header.names, columns)
-    if problems:
-        raise InputError("\n".join(problems))
     table = "ingested_" + file_name.removesuffix(".csv")
     handle, name = tempfile.mkstemp(
         prefix=f".{table}-", suffix=".csv", dir=_database_folder(connection)

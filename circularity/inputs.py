@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from circularity.csv_records import FileNotText, read_header
+from circularity.csv_records import FileNotText, Header, read_header
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "companies.csv": ("company_id", "name", "parent_id", "kind", "country"),
@@ -92,6 +92,22 @@ def check_data_dir(data_dir: Path) -> list[InputFile]:
     if problems:
         raise InputError("\n".join(problems))
     return files
+
+
+def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
+    """One input file's path and header, for a reader about to read it: InputError names
+    the file (missing, not UTF-8 text) or the column (missing, named twice)."""
+    path = Path(data_dir) / file_name
+    if not path.is_file():
+        raise InputError(f"{path}: missing input file; every data directory needs {file_name}")
+    try:
+        header = read_header(path)
+    except FileNotText as error:
+        raise InputError(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8") from error
+    problems = header_problems(path, header.names, REQUIRED_COLUMNS[file_name])
+    if problems:
+        raise InputError("\n".join(problems))
+    return path, header
 
 
 def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
