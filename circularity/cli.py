@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -102,6 +103,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Great Expectations imports pyspark when it is installed (the Spark engine), and pyspark
+    # warns about the pandas version on every start: noise for a user of either engine.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     args = parser().parse_args(argv)
     return args.handler(args)
 
