@@ -31,7 +31,7 @@ SPARK_INPUTS = "spark-inputs"
 SPARK_WAREHOUSE = "spark-warehouse"
 # The schemas whose tables are copied into the DuckDB build: every schema a DuckDB build has,
 # so the gate, the publish, Dagster's row counts and the readers find the same tables.
-COPIED_SCHEMAS = ("staging", "intermediate", "marts", "gates")
+COPIED_SCHEMAS = ("staging", "intermediate", "marts", "gates", "report")
 _COPIED_MARKER = "spark-copied.json"
 
 

@@ -21,7 +21,7 @@ from orchestration.resources import CircularityResource
 def dbt_project() -> DbtProject:
     """The dbt project with a current manifest. The manifest lives outside the project (a
     read-only checkout works) and is parsed again only when a dbt file is newer."""
-    target = partial_parse_cache().parent / "dagster-dbt-target"
+    target = partial_parse_cache() / "dagster-dbt-target"  # one per checkout of the project
     project = DbtProject(project_dir=PROJECT_DIR, target_path=target)
     manifest = project.manifest_path
     sources = [PROJECT_DIR / "dbt_project.yml", PROJECT_DIR / "profiles.yml"]

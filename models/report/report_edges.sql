@@ -13,7 +13,7 @@ final as (
         kind,
         from_group,
         to_group,
-        coalesce(sum(amount_usd_m), 0)::decimal(38, 2) as amount_usd_m,
+        cast(coalesce(sum(amount_usd_m), 0) as decimal(38, 2)) as amount_usd_m,
         count(*) as flow_rows,
         count(*) filter (where amount_usd_m is null) as undisclosed_rows
     from flows

@@ -35,7 +35,10 @@ pledges as (
         concat_ws(
             ', ',
             category,
-            case when period_years is not null then period_years::varchar || ' years' end
+            case
+                when period_years is not null
+                    then cast(period_years as {{ dbt.type_string() }}) || ' years'
+            end
         ) as detail,
         coalesce(source_url, '') as source_url
     from {{ ref('fct_pledges') }}

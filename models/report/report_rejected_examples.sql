@@ -5,7 +5,7 @@ with
 rejected as (
     select
         *,
-        regexp_replace(reason, '''[^'']*''', '''…''', 'g') as reason_kind
+        {{ regexp_replace_all('reason', "'''[^'']*'''", "'''…'''") }} as reason_kind
     from {{ ref('rejected_rows') }}
 ),
 

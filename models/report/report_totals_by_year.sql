@@ -8,12 +8,12 @@ flows as (
 
 final as (
     select
-        year(announced_date)::varchar as announced_year,
+        cast(year(announced_date) as {{ dbt.type_string() }}) as announced_year,
         kind,
-        coalesce(sum(amount_usd_m), 0)::decimal(38, 2) as amount_usd_m,
+        cast(coalesce(sum(amount_usd_m), 0) as decimal(38, 2)) as amount_usd_m,
         count(*) as flow_rows
     from flows
-    group by announced_year, kind
+    group by cast(year(announced_date) as {{ dbt.type_string() }}), kind
 )
 
 select * from final
