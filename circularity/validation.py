@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -75,8 +76,22 @@ def load_suite(name: str) -> dict[str, Any]:
     return json.loads((SUITES_DIR / f"{name}.json").read_text())
 
 
+def _main_module_for_pyspark() -> None:
+    """GX imports pyspark when it is installed (the Spark engine), and pyspark takes a main
+    module with neither a spec nor a file for a doctest run and exits the process. Dagster's
+    run workers have such a main module: name a file for it before GX is imported."""
+    main = sys.modules.get("__main__")
+    if (
+        main is not None
+        and getattr(main, "__spec__", None) is None
+        and not hasattr(main, "__file__")
+    ):
+        main.__file__ = sys.argv[0] if sys.argv and sys.argv[0] else "circularity"
+
+
 def preload() -> None:
     """Import Great Expectations (about 3 s) in a background thread while dbt runs."""
+    _main_module_for_pyspark()
     import great_expectations  # noqa: F401
     import great_expectations.expectations  # noqa: F401
 
@@ -91,6 +106,7 @@ def validate(
 ) -> ValidationReport:
     """Run every suite (or the named ones) on batches read from the build, write GX Data
     Docs to `data_docs_dir` (failed runs included) and return every expectation's outcome."""
+    _main_module_for_pyspark()
     import great_expectations as gx
 
     # GX rebuilds the whole site in a scratch folder; publish_site then replaces only what
