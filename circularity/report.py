@@ -25,6 +25,8 @@ from typing import Any
 
 import duckdb
 
+from circularity.shell import warehouse_missing
+
 INVESTMENT_COLOR = "#2f6db5"
 PLEDGE_COLOR = "#d9822b"
 KIND_COLORS = {"investment": INVESTMENT_COLOR, "pledge": PLEDGE_COLOR}
@@ -120,12 +122,7 @@ def add_parser(commands: Any, default_warehouse: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     warehouse: Path = args.warehouse.expanduser()
-    if not warehouse.is_file():
-        print(
-            f"error: no warehouse at {warehouse}: build one first (make build) or name "
-            "one with --warehouse",
-            file=sys.stderr,
-        )
+    if warehouse_missing(warehouse):
         return 2
     try:
         path = write_report(warehouse, args.out)

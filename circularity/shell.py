@@ -72,14 +72,21 @@ def add_parser(commands: Any, default_warehouse: Path) -> None:
     command.set_defaults(handler=run, format="table")
 
 
+def warehouse_missing(warehouse: Path) -> bool:
+    """Say so, in one line, when there is no warehouse to read (sql and report)."""
+    if warehouse.is_file():
+        return False
+    print(
+        f"error: no warehouse at {warehouse}: build one first (make build) or name "
+        "one with --warehouse",
+        file=sys.stderr,
+    )
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     warehouse: Path = args.warehouse.expanduser()
-    if not warehouse.is_file():
-        print(
-            f"error: no warehouse at {warehouse}: build one first (make build) or name "
-            "one with --warehouse",
-            file=sys.stderr,
-        )
+    if warehouse_missing(warehouse):
         return 2
     if args.query is not None:
         return run_script(warehouse, args.query, args.format, sys.stdout)
