@@ -87,20 +87,27 @@ def spark_step(step: DbtStep, folder: Path, spark_inputs: dict) -> DbtStep:
 
 
 def contract_types(target_path: Path) -> dict[str, list[tuple[str, str]]]:
-    """Each mart's columns and DuckDB types, from the enforced contracts in dbt's manifest."""
+    """Each mart's columns and DuckDB types, with NOT NULL where the column has that
+    constraint, from the contracts in dbt's manifest: a Spark build is held to the same
+    contract as a DuckDB one when its marts are copied in."""
     nodes = json.loads((target_path / "manifest.json").read_text())["nodes"]
     types: dict[str, list[tuple[str, str]]] = {}
     for node in nodes.values():
         if node.get("resource_type") != "model" or node.get("schema") != "marts":
             continue
         columns = [
-            (name, column["data_type"])
+            (name, column["data_type"] + _not_null(column))
             for name, column in node.get("columns", {}).items()
             if column.get("data_type")
         ]
         if columns:
             types[node["name"]] = columns
     return types
+
+
+def _not_null(column: dict) -> str:
+    constraints = column.get("constraints", [])
+    return " not null" if any(c.get("type") == "not_null" for c in constraints) else ""
 
 
 def spark_tables(warehouse: Path) -> dict[str, list[Path]]:

@@ -52,7 +52,8 @@ class Flow:
 @dataclass
 class Edge:
     """The counted flows of one kind from one group to another: their totals, and the
-    largest of them (at most EXAMPLES_PER_EDGE) as the rows a reader checks."""
+    largest of them (model report_flows keeps at most var report_examples_per_edge) as the
+    rows a reader checks."""
 
     kind: str
     from_group: str
@@ -173,7 +174,6 @@ def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, name: str) ->
 MAX_EDGES = 40
 MAX_LOOPS = 50
 MAX_PAIRS = 100
-EXAMPLES_PER_EDGE = 25
 
 
 def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportData:
@@ -209,10 +209,9 @@ def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportDat
     for row in connection.execute(
         "select kind, flow_id, announced_date, from_group, to_group, from_company, to_company,"
         " amount_usd_m, qualifier, detail, source_url from report.report_flows "
-        "where rank_in_edge <= ? "
-        "and list_contains(?, kind || '|' || from_group || '|' || to_group) "
+        "where list_contains(?, kind || '|' || from_group || '|' || to_group) "
         "order by kind, from_group, to_group, rank_in_edge",
-        [EXAMPLES_PER_EDGE, keys],
+        [keys],
     ).fetchall():
         flow = Flow(*row)
         edges[(flow.kind, flow.from_group, flow.to_group)].flows.append(flow)

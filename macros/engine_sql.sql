@@ -203,25 +203,6 @@
     array_min({{ list }})
 {%- endmacro %}
 
-{#- `relation.*` without some columns. DuckDB says so with `exclude`; Spark SQL has no such
-    clause, so the columns are listed: `columns` names every column of the relation in
-    order (the caller knows them). -#}
-{% macro star_except(relation, excluded, columns) -%}
-    {{ return(adapter.dispatch('star_except', 'circularity')(relation, excluded, columns)) }}
-{%- endmacro %}
-
-{% macro duckdb__star_except(relation, excluded, columns) -%}
-    {{ relation }}.* exclude ({{ excluded | join(', ') }})
-{%- endmacro %}
-
-{% macro spark__star_except(relation, excluded, columns) -%}
-    {%- set kept = [] -%}
-    {%- for column in columns if column not in excluded -%}
-        {%- do kept.append(relation ~ '.' ~ column) -%}
-    {%- endfor -%}
-    {{ kept | join(', ') }}
-{%- endmacro %}
-
 {#- A list of the given columns. -#}
 {% macro make_list(columns) -%}
     {{ return(adapter.dispatch('make_list', 'circularity')(columns)) }}

@@ -2,7 +2,8 @@
     companies, with one set of rules (as-of, duplicates, company names, groups, FX,
     supersession). `ids` names the columns of one file:
       id, from_name, to_name, from_id, to_id, supersedes (the staging column names and the
-      names the resolved columns take). -#}
+      names the resolved columns take), and details: the file's own columns that the
+      resolved rows carry on to its fact mart. -#}
 {% macro resolve_flows(staging_model, ids) %}
 
 with
@@ -106,18 +107,30 @@ accepted as (
 
 final as (
     select
-        {{ star_except('judged', [
-            'first_line', 'supersedes_known', 'from_matches', 'to_matches', 'as_of_date',
-            'split_error', 'unreadable_reason', 'row_reason',
-        ], relation_column_names(ref(staging_model)) + [
-            'as_of_date', 'first_line', ids.from_id, ids.from_id | replace('_id', '_group_id'),
-            ids.to_id, ids.to_id | replace('_id', '_group_id'), 'from_matches', 'to_matches',
-            'supersedes_known', 'usd_per_unit', 'fx_rate_date', 'rejection_reason',
-        ]) }},
+        judged.source_file,
+        judged.source_line,
+        judged.{{ ids.id }},
+        judged.announced_date,
+        judged.{{ ids.from_id }},
+        judged.{{ ids.to_id }},
+        judged.{{ ids.from_id | replace('_id', '_group_id') }},
+        judged.{{ ids.to_id | replace('_id', '_group_id') }},
         {{ usd_millions('judged.amount_millions', 'judged.amount_approximate', 'judged.usd_per_unit') }}
             as amount_usd_m,
+        judged.amount_millions,
+        judged.currency,
+        judged.usd_per_unit,
+        judged.fx_rate_date,
+        judged.amount_qualifier,
+        {%- for column in ids.details %}
+        judged.{{ column }},
+        {%- endfor %}
+        judged.{{ ids.supersedes }},
         judged.rejection_reason is null
-            and judged.{{ ids.id }} in (select superseded_id from accepted) as is_superseded
+            and judged.{{ ids.id }} in (select superseded_id from accepted) as is_superseded,
+        judged.source_url,
+        judged.notes,
+        judged.rejection_reason
     from judged
 )
 
@@ -195,21 +208,4 @@ select * from final
     ) as latest_rate
         on {{ flows }}.source_line = latest_rate.source_line
         and latest_rate.recency = 1
-{%- endmacro %}
-
-{#- The column names of a built relation, in order, where an engine needs them listed (see
-    star_except); DuckDB never does. -#}
-{% macro relation_column_names(relation) -%}
-    {{ return(adapter.dispatch('relation_column_names', 'circularity')(relation)) }}
-{%- endmacro %}
-
-{% macro duckdb__relation_column_names(relation) -%}
-    {{ return([]) }}
-{%- endmacro %}
-
-{% macro spark__relation_column_names(relation) -%}
-    {%- if not execute -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
 {%- endmacro %}

@@ -39,7 +39,6 @@ judged as (
     select
         companies.source_file,
         companies.source_line,
-        companies.record,
         companies.company_id,
         companies.name,
         rolled_up.parent_company_id as parent_id,

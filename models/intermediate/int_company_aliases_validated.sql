@@ -36,7 +36,6 @@ judged as (
     select
         aliases.source_file,
         aliases.source_line,
-        aliases.record,
         aliases.alias,
         aliases.alias_key,
         target_company.company_id,

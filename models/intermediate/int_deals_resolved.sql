@@ -7,4 +7,5 @@
     'from_id': 'investor_id',
     'to_id': 'investee_id',
     'supersedes': 'supersedes_deal_id',
+    'details': ['instrument'],
 }) }}

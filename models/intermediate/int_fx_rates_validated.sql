@@ -23,7 +23,6 @@ judged as (
     select
         rates.source_file,
         rates.source_line,
-        rates.record,
         rates.currency,
         rates.rate_date,
         rates.usd_per_unit,

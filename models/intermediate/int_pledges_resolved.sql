@@ -7,4 +7,5 @@
     'from_id': 'pledger_id',
     'to_id': 'recipient_id',
     'supersedes': 'supersedes_pledge_id',
+    'details': ['period_years', 'category'],
 }) }}

@@ -1,65 +1,37 @@
+-- Every rejected row of every input file with its reason, and the record as read, taken
+-- from the file's base model: the layers between carry only the fields.
+
+{%- set judged_models = {
+    'companies': 'int_companies_rolled_up',
+    'company_aliases': 'int_company_aliases_validated',
+    'fx_rates': 'int_fx_rates_validated',
+    'deals': 'int_deals_resolved',
+    'pledges': 'int_pledges_resolved',
+} %}
+
 with
 
-companies as (
+{% for file_name, judged_model in judged_models.items() %}
+{{ file_name }} as (
     select
-        source_file,
-        source_line,
-        record,
-        rejection_reason as reason
-    from {{ ref('int_companies_rolled_up') }}
-    where rejection_reason is not null
+        judged.source_file,
+        judged.source_line,
+        {{ csv_record('records', file_name) }} as record,
+        judged.rejection_reason as reason
+    from {{ ref(judged_model) }} as judged
+    inner join {{ ref('base_csv__' ~ file_name) }} as records
+        on judged.source_line = records.source_line
+    where judged.rejection_reason is not null
 ),
-
-aliases as (
-    select
-        source_file,
-        source_line,
-        record,
-        rejection_reason as reason
-    from {{ ref('int_company_aliases_validated') }}
-    where rejection_reason is not null
-),
-
-fx_rates as (
-    select
-        source_file,
-        source_line,
-        record,
-        rejection_reason as reason
-    from {{ ref('int_fx_rates_validated') }}
-    where rejection_reason is not null
-),
-
-deals as (
-    select
-        source_file,
-        source_line,
-        record,
-        rejection_reason as reason
-    from {{ ref('int_deals_resolved') }}
-    where rejection_reason is not null
-),
-
-pledges as (
-    select
-        source_file,
-        source_line,
-        record,
-        rejection_reason as reason
-    from {{ ref('int_pledges_resolved') }}
-    where rejection_reason is not null
-),
+{% endfor %}
 
 final as (
-    select * from companies
+    {%- for file_name in judged_models %}
+    select * from {{ file_name }}
+    {%- if not loop.last %}
     union all
-    select * from aliases
-    union all
-    select * from fx_rates
-    union all
-    select * from deals
-    union all
-    select * from pledges
+    {%- endif %}
+    {%- endfor %}
 )
 
 select * from final

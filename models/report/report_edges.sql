@@ -4,20 +4,20 @@
 with
 
 flows as (
-    select * from {{ ref('report_flows') }}
-    where from_group <> to_group
+    select * from {{ ref('int_flows_counted') }}
+    where from_group_id <> to_group_id
 ),
 
 final as (
     select
-        kind,
-        from_group,
-        to_group,
+        flow_kind as kind,
+        from_group_id as from_group,
+        to_group_id as to_group,
         cast(coalesce(sum(amount_usd_m), 0) as decimal(38, 2)) as amount_usd_m,
         count(*) as flow_rows,
         count(*) filter (where amount_usd_m is null) as undisclosed_rows
     from flows
-    group by kind, from_group, to_group
+    group by flow_kind, from_group_id, to_group_id
 )
 
 select * from final

@@ -1,6 +1,7 @@
--- Every counted deal and pledge as the report shows it (superseded rows left out), ranked
--- within its edge (kind, from group, to group) by amount, so the report can show the
--- largest rows behind an edge however many there are.
+-- The deals and pledges the report shows behind each edge (kind, from group, to group):
+-- the largest counted rows of the edge (superseded rows left out), at most
+-- var('report_examples_per_edge') of them, ranked by amount. The edges' totals come from
+-- int_flows_counted (report_edges), so this table stays small however large the data.
 
 with
 
@@ -51,7 +52,7 @@ flows as (
     select * from pledges
 ),
 
-final as (
+ranked as (
     select
         *,
         row_number() over (
@@ -59,6 +60,11 @@ final as (
             order by amount_usd_m desc nulls last, announced_date asc, flow_id asc
         ) as rank_in_edge
     from flows
+),
+
+final as (
+    select * from ranked
+    where rank_in_edge <= {{ var('report_examples_per_edge') }}
 )
 
 select * from final

@@ -3,17 +3,17 @@
 with
 
 flows as (
-    select * from {{ ref('report_flows') }}
+    select * from {{ ref('int_flows_counted') }}
 ),
 
 final as (
     select
         cast(year(announced_date) as {{ dbt.type_string() }}) as announced_year,
-        kind,
+        flow_kind as kind,
         cast(coalesce(sum(amount_usd_m), 0) as decimal(38, 2)) as amount_usd_m,
         count(*) as flow_rows
     from flows
-    group by cast(year(announced_date) as {{ dbt.type_string() }}), kind
+    group by cast(year(announced_date) as {{ dbt.type_string() }}), flow_kind
 )
 
 select * from final

@@ -1,8 +1,6 @@
-{%- set columns = ['company_id', 'name', 'parent_id', 'kind', 'country'] -%}
-
 with
 
-{{ csv_rows_ctes(ref('base_csv__companies'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__companies'), 'companies') }},
 
 judged as (
     select
@@ -20,7 +18,6 @@ final as (
     select
         'companies.csv' as source_file,
         source_line,
-        record,
         company_id,
         lower(company_id) as company_key,
         name,

@@ -1,8 +1,6 @@
-{%- set columns = ['alias', 'company_id'] -%}
-
 with
 
-{{ csv_rows_ctes(ref('base_csv__company_aliases'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__company_aliases'), 'company_aliases') }},
 
 judged as (
     select
@@ -18,7 +16,6 @@ final as (
     select
         'company_aliases.csv' as source_file,
         source_line,
-        record,
         alias,
         lower(alias) as alias_key,
         company_id,

@@ -1,16 +1,10 @@
-{%- set columns = [
-    'deal_id', 'announced_date', 'investor', 'investee', 'amount_millions', 'currency',
-    'amount_qualifier', 'instrument', 'supersedes_deal_id', 'source_url', 'notes',
-] -%}
-
 with
 
-{{ csv_rows_ctes(ref('base_csv__deals'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__deals'), 'deals') }},
 
 typed as (
     select
         source_line,
-        record,
         split_error,
         deal_id,
         announced_date as announced_date_text,
@@ -51,7 +45,6 @@ final as (
     select
         'deals.csv' as source_file,
         source_line,
-        record,
         deal_id,
         announced_date,
         investor as investor_name,

@@ -1,13 +1,10 @@
-{%- set columns = ['currency', 'rate_date', 'usd_per_unit'] -%}
-
 with
 
-{{ csv_rows_ctes(ref('base_csv__fx_rates'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__fx_rates'), 'fx_rates') }},
 
 typed as (
     select
         source_line,
-        record,
         split_error,
         currency,
         rate_date as rate_date_text,
@@ -36,7 +33,6 @@ final as (
     select
         'fx_rates.csv' as source_file,
         source_line,
-        record,
         currency,
         rate_date,
         usd_per_unit,

@@ -1,16 +1,10 @@
-{%- set columns = [
-    'pledge_id', 'announced_date', 'pledger', 'recipient', 'amount_millions', 'currency',
-    'amount_qualifier', 'period_years', 'category', 'supersedes_pledge_id', 'source_url', 'notes',
-] -%}
-
 with
 
-{{ csv_rows_ctes(ref('base_csv__pledges'), columns) }},
+{{ csv_rows_ctes(ref('base_csv__pledges'), 'pledges') }},
 
 typed as (
     select
         source_line,
-        record,
         split_error,
         pledge_id,
         announced_date as announced_date_text,
@@ -54,7 +48,6 @@ final as (
     select
         'pledges.csv' as source_file,
         source_line,
-        record,
         pledge_id,
         announced_date,
         pledger as pledger_name,
