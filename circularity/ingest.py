@@ -8,12 +8,12 @@ with the path bound as a parameter, never pasted into SQL."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -22,7 +22,6 @@ from circularity.csv_records import Header, ReadStats, write_records
 from circularity.inputs import REQUIRED_COLUMNS, InputError, checked_header
 
 _READ_RECORDS = """
-    create or replace temp table {table} as
     select * from read_csv(
         $path, header = true, auto_detect = false, columns = $columns,
         delim = ',', quote = '"', escape = '"', new_line = '\\n', strict_mode = true,
@@ -53,11 +52,11 @@ def _write_records(
 
 
 def _database_folder(connection: duckdb.DuckDBPyConnection) -> Path:
-    row = connection.execute(
+    rows = connection.execute(
         "select path from duckdb_databases() where database_name = current_database()"
-    ).fetchone()
-    if row and row[0]:
-        return Path(row[0]).resolve().parent
+    ).fetchall()
+    if rows and rows[0][0]:
+        return Path(rows[0][0]).resolve().parent
     return Path(tempfile.gettempdir())
 
 
@@ -66,38 +65,43 @@ def load_input(
 ) -> duckdb.DuckDBPyRelation:
     """Every physical line of `data_dir/file_name` after the header, as a relation: one row
     per record (or blank line) with its start line, line count, read error, raw text and the
-    contract's columns as text, untrimmed."""
+    contract's columns as text, untrimmed.
+
+    The relation reads the record file when dbt writes the model's table, so the rows are
+    copied once; the record file is removed when the relation is gone (or, at the latest,
+    when the process exits)."""
     path, header = checked_header(Path(data_dir), file_name)
     columns = REQUIRED_COLUMNS[file_name]
-    table = "ingested_" + file_name.removesuffix(".csv")
     handle, name = tempfile.mkstemp(
-        prefix=f".{table}-", suffix=".csv", dir=_database_folder(connection)
+        prefix=f".ingested_{file_name.removesuffix('.csv')}-",
+        suffix=".csv",
+        dir=_database_folder(connection),
     )
     os.close(handle)
     records = Path(name)
     try:
         stats = _write_records(path, records, columns, header)
-        # A record of any length: DuckDB's limit is on a line in bytes, and an output line
-        # holds a record's text and fields (each at most 4 bytes a character, quotes doubled).
-        max_line_size = max(2_097_152, 16 * stats.longest_line + 4096)
-        types = {column: "VARCHAR" for column in columns}
-        connection.execute(
-            _READ_RECORDS.format(table=table),
-            {
-                "path": str(records),
-                "columns": {
-                    "source_line": "BIGINT",
-                    "line_count": "INTEGER",
-                    "is_blank": "BOOLEAN",
-                    "read_error": "VARCHAR",
-                    "record": "VARCHAR",
-                    **types,
-                },
-                "max_line_size": max_line_size,
-                "buffer_size": max(16 * 1_048_576, 2 * max_line_size),
+    except BaseException:
+        records.unlink(missing_ok=True)
+        raise
+    # A record of any length: DuckDB's limit is on a line in bytes, and an output line
+    # holds a record's text and fields (each at most 4 bytes a character, quotes doubled).
+    max_line_size = max(2_097_152, 16 * stats.longest_line + 4096)
+    relation = connection.sql(
+        _READ_RECORDS,
+        params={
+            "path": str(records),
+            "columns": {
+                "source_line": "BIGINT",
+                "line_count": "INTEGER",
+                "is_blank": "BOOLEAN",
+                "read_error": "VARCHAR",
+                "record": "VARCHAR",
+                **{column: "VARCHAR" for column in columns},
             },
-        )
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            records.unlink()
-    return connection.table(table)
+            "max_line_size": max_line_size,
+            "buffer_size": max(16 * 1_048_576, 2 * max_line_size),
+        },
+    )
+    weakref.finalize(relation, records.unlink, missing_ok=True)
+    return relation
