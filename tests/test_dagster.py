@@ -274,6 +274,10 @@ def test_cli_builds_show_in_the_dagster_instance(tmp_path: Path) -> None:
         assert event is not None
         metadata = event.asset_materialization.metadata
         assert metadata["warehouse"].value == str(warehouse)
+    chart = instance.get_latest_materialization_event(AssetKey(["marts", "circular_loops"]))
+    markdown = chart.asset_materialization.metadata["chart"].value
+    assert "data:image/svg+xml;base64," in markdown
+    assert "| amazon > anthropic > amazon | 2 | 100.00 |" in markdown
 
 
 def test_dg_lists_the_definitions(tmp_path: Path) -> None:
