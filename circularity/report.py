@@ -30,6 +30,9 @@ from circularity.shell import warehouse_missing
 INVESTMENT_COLOR = "#2f6db5"
 PLEDGE_COLOR = "#d9822b"
 KIND_COLORS = {"investment": INVESTMENT_COLOR, "pledge": PLEDGE_COLOR}
+# Every chart is a complete SVG document (namespace and size), so the same markup draws inline
+# in the page and as an image file or data: URI on its own.
+SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,22 @@ class Edge:
 class Table:
     columns: list[str]
     rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the report and the numbers it draws. The HTML page and Dagster's asset
+    pages (`circularity.asset_charts`) both show these, so each chart is drawn by one
+    function wherever it appears."""
+
+    title: str
+    svg: str  # empty when there is nothing to draw
+    empty: str  # what a reader sees instead of an empty chart
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def html(self) -> str:
+        return self.svg or f'<p class="muted">{escape(self.empty)}</p>'
 
 
 @dataclass
@@ -297,7 +316,7 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
     size, radius = 640, 240
     centre = size / 2
     if not groups:
-        return '<p class="muted">No counted flows between groups.</p>'
+        return ""
     position = {
         group: (
             centre + radius * math.cos(2 * math.pi * i / len(groups) - math.pi / 2),
@@ -349,7 +368,8 @@ def flow_graph_svg(edges: Sequence[Edge], groups: Sequence[str]) -> str:
         for kind, color in KIND_COLORS.items()
     )
     return (
-        f'<svg class="graph" viewBox="-120 -20 {size + 240} {size + 40}" role="img" '
+        f'<svg {SVG_NS} class="graph" width="{size + 240}" height="{size + 40}" '
+        f'viewBox="-120 -20 {size + 240} {size + 40}" role="img" '
         f'aria-label="flow graph of groups"><defs>{markers}</defs>{"".join(parts)}</svg>'
     )
 
@@ -377,7 +397,8 @@ def bar_chart_svg(
                 f"<title>{escape(series_name)}: {escape(f'{value:,.2f}')}</title></rect>"
             )
     return (
-        f'<svg class="bars" viewBox="0 0 {left + width + 10} {height}" role="img" '
+        f'<svg {SVG_NS} class="bars" width="{left + width + 10}" height="{height}" '
+        f'viewBox="0 0 {left + width + 10} {height}" role="img" '
         f'aria-label="{escape(label)}">{"".join(parts)}</svg>'
     )
 
@@ -394,6 +415,125 @@ def html_table(columns: Iterable[str], rows: Iterable[Iterable[Any]], numeric: s
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# The charts: each from the collected data alone, with the numbers it draws.
+
+KIND_TOTAL_COLUMNS = {
+    "investment": ("invested USD m", "deals"),
+    "pledge": ("pledged USD m", "pledges"),
+}
+
+
+def graph_chart(data: ReportData, edges: Sequence[Edge] | None = None) -> Chart:
+    edges = data.edges() if edges is None else edges
+    return Chart(
+        "Who funds whom, and what comes back",
+        flow_graph_svg(edges, data.groups()),
+        "No counted flows between groups.",
+        ["edge", "kind", "USD m", "rows", "undisclosed"],
+        [
+            (f"{e.from_group} → {e.to_group}", e.kind, e.amount, e.rows, e.undisclosed)
+            for e in edges
+        ],
+    )
+
+
+def reciprocal_chart(data: ReportData) -> Chart:
+    """The pairs whose investee group pledged spend back: invested beside pledged back."""
+    table = data.reciprocal
+    index = {name: i for i, name in enumerate(table.columns)}
+    backed = [r for r in table.rows if (r[index["pledged_back_usd_m"]] or 0) > 0]
+    pairs = [f"{r[index['investor_group_id']]} ⇄ {r[index['investee_group_id']]}" for r in backed]
+    invested = [r[index["invested_usd_m"]] or Decimal(0) for r in backed]
+    pledged = [r[index["pledged_back_usd_m"]] or Decimal(0) for r in backed]
+    svg = (
+        bar_chart_svg(
+            pairs,
+            [
+                ("invested", INVESTMENT_COLOR, [float(v) for v in invested]),
+                ("pledged back", PLEDGE_COLOR, [float(v) for v in pledged]),
+            ],
+            "invested and pledged back per pair",
+        )
+        if backed
+        else ""
+    )
+    return Chart(
+        "Invested and pledged back per pair",
+        svg,
+        "No pair has pledged spend back.",
+        ["pair", "invested USD m", "pledged back USD m"],
+        list(zip(pairs, invested, pledged, strict=True)),
+    )
+
+
+def loops_chart(data: ReportData) -> Chart:
+    svg = (
+        bar_chart_svg(
+            [loop[1] for loop in data.loops],
+            [("bottleneck", "#6a4c93", [float(loop[3]) for loop in data.loops])],
+            "bottleneck per loop",
+        )
+        if data.loops
+        else ""
+    )
+    return Chart(
+        "Bottleneck per closed loop",
+        svg,
+        "No closed loops.",
+        ["path", "hops", "bottleneck USD m"],
+        [(path, hops, bottleneck) for _, path, hops, bottleneck in data.loops],
+    )
+
+
+def years_chart(data: ReportData, kinds: Sequence[str] = tuple(KIND_COLORS)) -> Chart:
+    """Counted amounts and rows per year announced, for the kinds asked (both by default)."""
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for year, kind, amount, rows in data.years:
+        if kind in kinds:
+            totals[year][kind] += amount or Decimal(0)
+            counts[year][kind] += rows
+    years = sorted(totals)
+    svg = (
+        bar_chart_svg(
+            years,
+            [(kind, KIND_COLORS[kind], [float(totals[y][kind]) for y in years]) for kind in kinds],
+            "totals by year",
+        )
+        if years
+        else ""
+    )
+    return Chart(
+        "Totals by year announced",
+        svg,
+        "No counted flows.",
+        ["year", *(column for kind in kinds for column in KIND_TOTAL_COLUMNS[kind])],
+        [
+            (y, *(value for kind in kinds for value in (totals[y][kind], counts[y][kind])))
+            for y in years
+        ],
+    )
+
+
+def rejected_chart(data: ReportData) -> Chart:
+    svg = (
+        bar_chart_svg(
+            [f"{f}: {k}"[:60] for f, k, _ in data.rejected],
+            [("rows", "#b23a48", [float(n) for _, _, n in data.rejected])],
+            "rejected rows by reason",
+        )
+        if data.rejected
+        else ""
+    )
+    return Chart(
+        "Rejected rows by reason",
+        svg,
+        "No input row was rejected.",
+        ["file", "reason", "rows"],
+        list(data.rejected),
+    )
 
 
 def _shown(edge: Edge) -> str:
@@ -422,7 +562,7 @@ def section_graph(data: ReportData, edges: list[Edge]) -> str:
 undisclosed amounts count 0). <span class="key investment"></span>investments,
 <span class="key pledge"></span>pledged spend; width grows with the amount; a dashed arrow
 has undisclosed amounts only. Click an arrow or a row for the deals and pledges behind it.</p>
-<div class="pair"><div class="chart">{flow_graph_svg(edges, data.groups())}</div>
+<div class="pair"><div class="chart">{graph_chart(data, edges).html()}</div>
 <div class="numbers"><table><thead><tr><th>edge</th><th>kind</th><th>USD m</th><th>rows</th>
 <th>undisclosed</th></tr></thead><tbody>{rows}</tbody></table></div></div>
 <h3>The rows behind each edge</h3>{details}</section>"""
@@ -447,27 +587,6 @@ def section_reciprocal(data: ReportData, edges: list[Edge]) -> str:
         )
         rows.append(f"<tr>{cells}<td>{' · '.join(links)}</td></tr>")
     head = "".join(f"<th>{escape(c)}</th>" for c in columns) + "<th>rows behind</th>"
-    backed = [r for r in table.rows if (r[index["pledged_back_usd_m"]] or 0) > 0]
-    chart = (
-        bar_chart_svg(
-            [f"{r[index['investor_group_id']]} ⇄ {r[index['investee_group_id']]}" for r in backed],
-            [
-                (
-                    "invested",
-                    INVESTMENT_COLOR,
-                    [float(r[index["invested_usd_m"]] or 0) for r in backed],
-                ),
-                (
-                    "pledged back",
-                    PLEDGE_COLOR,
-                    [float(r[index["pledged_back_usd_m"]] or 0) for r in backed],
-                ),
-            ],
-            "invested and pledged back per pair",
-        )
-        if backed
-        else '<p class="muted">No pair has pledged spend back.</p>'
-    )
     firm = (
         "headline figures count every disclosed amount; <code>*_firm_usd_m</code> leave "
         "out <code>up_to</code> amounts"
@@ -476,7 +595,7 @@ def section_reciprocal(data: ReportData, edges: list[Edge]) -> str:
 <section id="reciprocal"><h2>Reciprocal spend</h2>
 <p>For each pair with a counted investment: how much the investee group pledged back to the
 investor group ({firm}). The ratio is pledged back over invested.</p>
-<div class="pair"><div class="chart">{chart}</div>
+<div class="pair"><div class="chart">{reciprocal_chart(data).html()}</div>
 <div class="numbers wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}
 </tbody></table></div></div></section>"""
 
@@ -520,15 +639,6 @@ def section_loops(data: ReportData, edges: list[Edge]) -> str:
             f'<details id="{loop_anchor}"><summary>{escape(path)}: bottleneck USD '
             f"{escape(money(bottleneck))} m</summary><ol>{''.join(hop_parts)}</ol></details>"
         )
-    chart = (
-        bar_chart_svg(
-            [loop[1] for loop in data.loops],
-            [("bottleneck", "#6a4c93", [float(loop[3]) for loop in data.loops])],
-            "bottleneck per loop",
-        )
-        if data.loops
-        else '<p class="muted">No closed loops.</p>'
-    )
     summary = (
         f"<p>{len(data.loops)} loops; {zero_by_undisclosed} show a bottleneck of 0 because "
         "one of their edges has undisclosed amounts only (the money goes round, but how much "
@@ -539,49 +649,19 @@ def section_loops(data: ReportData, edges: list[Edge]) -> str:
 <p>A loop is a chain of groups where money leaves one and comes back to it (2 to 4 hops).
 Its bottleneck is its thinnest edge: at most that much can have gone all the way round.</p>
 {summary}
-<div class="pair"><div class="chart">{chart}</div>
+<div class="pair"><div class="chart">{loops_chart(data).html()}</div>
 <div class="numbers"><table><thead><tr><th>path</th><th>hops</th><th>bottleneck USD m</th>
 <th>note</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></div>
 <h3>The rows behind each loop</h3>{"".join(details)}</section>"""
 
 
 def section_years(data: ReportData) -> str:
-    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for year, kind, amount, rows in data.years:
-        totals[year][kind] += amount or Decimal(0)
-        counts[year][kind] += rows
-    years = sorted(totals)
-    chart = (
-        bar_chart_svg(
-            years,
-            [
-                (kind, color, [float(totals[y][kind]) for y in years])
-                for kind, color in KIND_COLORS.items()
-            ],
-            "totals by year",
-        )
-        if years
-        else '<p class="muted">No counted flows.</p>'
-    )
-    table = html_table(
-        ["year", "invested USD m", "deals", "pledged USD m", "pledges"],
-        [
-            (
-                y,
-                totals[y]["investment"],
-                counts[y]["investment"],
-                totals[y]["pledge"],
-                counts[y]["pledge"],
-            )
-            for y in years
-        ],
-        {1, 2, 3, 4},
-    )
+    chart = years_chart(data)
+    table = html_table(chart.columns, chart.rows, set(range(1, len(chart.columns))))
     return f"""
 <section id="years"><h2>Totals by year announced</h2>
 <p>Counted rows only (superseded left out), intra-group flows included.</p>
-<div class="pair"><div class="chart">{chart}</div><div class="numbers">{table}</div></div>
+<div class="pair"><div class="chart">{chart.html()}</div><div class="numbers">{table}</div></div>
 </section>"""
 
 
@@ -592,11 +672,6 @@ def section_rejected(data: ReportData) -> str:
             '<section id="rejected"><h2>Rejected rows</h2><p>No input row was rejected.'
             "</p></section>"
         )
-    chart = bar_chart_svg(
-        [f"{f}: {k}"[:60] for f, k, _ in data.rejected],
-        [("rows", "#b23a48", [float(n) for _, _, n in data.rejected])],
-        "rejected rows by reason",
-    )
     rows = "".join(
         f"<tr><td>{escape(f)}</td><td>{escape(k)}</td><td class='num'>{n}</td></tr>"
         for f, k, n in data.rejected
@@ -611,9 +686,9 @@ def section_rejected(data: ReportData) -> str:
 <section id="rejected"><h2>Rejected rows by reason</h2>
 <p>{total} input rows were rejected; each is in <code>marts.rejected_rows</code> with its
 line and what to fix (the first 20 of each reason below).</p>
-<div class="pair"><div class="chart">{chart}</div><div class="numbers"><table><thead><tr>
-<th>file</th><th>reason</th><th>rows</th></tr></thead><tbody>{rows}</tbody></table></div>
-</div>{details}</section>"""
+<div class="pair"><div class="chart">{rejected_chart(data).html()}</div>
+<div class="numbers"><table><thead><tr><th>file</th><th>reason</th><th>rows</th></tr>
+</thead><tbody>{rows}</tbody></table></div></div>{details}</section>"""
 
 
 STYLE = """

@@ -141,15 +141,18 @@ def markdown_preview(
             quote_identifier(column.strip()) for column in order_by.split(",")
         )
     cursor = connection.execute(f"{query} limit {int(limit)}")
-    columns = [description[0] for description in cursor.description]
-    rows = cursor.fetchall()
+    return markdown_table([description[0] for description in cursor.description], cursor.fetchall())
+
+
+def markdown_table(columns: list[str], rows: list[tuple[object, ...]]) -> str:
+    """A GitHub-flavoured Markdown table; a value's pipes and line breaks cannot break it."""
 
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = [
-        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join(cell(column) for column in columns) + " |",
         "| " + " | ".join("---" for _ in columns) + " |",
         *("| " + " | ".join(cell(value) for value in row) + " |" for row in rows),
     ]

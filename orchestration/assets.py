@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from circularity import pipeline, project, summary
+from circularity import asset_charts, pipeline, project, summary
 from circularity.dbt_runner import environment
 from circularity.inputs import REQUIRED_COLUMNS, InputError
 from circularity.publish import WarehouseError
@@ -107,8 +107,11 @@ def dbt_models(project: DbtProject, warehouse: str = "") -> dg.AssetsDefinition:
 def _with_metadata(
     context: dg.AssetExecutionContext, events: list[Any], workspace: Workspace
 ) -> Iterator[Any]:
+    """Row counts on every model; on the marts a preview and the report's chart of that
+    table (its figures beside it), read from the run's own build."""
     connection = duckdb.connect(str(workspace.database), read_only=True)
     try:
+        charts: dict[str, str] | None = None
         for event in events:
             if isinstance(event, dg.Output):
                 key = context.asset_key_for_output(event.output_name)
@@ -122,6 +125,12 @@ def _with_metadata(
                     metadata["preview"] = dg.MetadataValue.md(
                         summary.markdown_preview(connection, relation, order_by=order)
                     )
+                    if charts is None:
+                        charts = asset_charts.mart_charts(connection, workspace.database)
+                        if not charts:
+                            context.log.warning("no charts: the report models were not built")
+                    if key.path[-1] in charts:
+                        metadata["chart"] = dg.MetadataValue.md(charts[key.path[-1]])
                 event = event.with_metadata({**event.metadata, **metadata})
             yield event
     finally:

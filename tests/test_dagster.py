@@ -135,6 +135,21 @@ def test_dagster_run_builds_validates_and_publishes_like_the_cli(tmp_path: Path)
     metadata = mart.event_specific_data.materialization.metadata
     assert metadata["dagster/row_count"].value == 3
     assert "| deal_id |" in metadata["preview"].value or "deal_id" in metadata["preview"].value
+    # The report's charts ride on the marts they draw, their figures beside them.
+    charts = {
+        e.asset_key.path[-1]: e.event_specific_data.materialization.metadata.get("chart")
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path[0] == "marts"
+    }
+    assert charts["dim_companies"] is None
+    loops = charts["circular_loops"].value
+    assert loops.startswith("**Bottleneck per closed loop**")
+    assert "![Bottleneck per closed loop](data:image/svg+xml;base64," in loops
+    assert "| amazon > anthropic > amazon | 2 | 100.00 |" in loops
+    assert "| 2024 | 140.00 | 3 |" in charts["fct_investments"].value
+    assert "| 2024 | 325.00 | 3 |" in charts["fct_pledges"].value
+    assert "data:image/svg+xml;base64," in charts["investment_totals"].value
+    assert "No input row was rejected." in charts["rejected_rows"].value
 
     # The same data through the CLI pipeline gives the same marts and the same gate.
     cli_warehouse = tmp_path / "cli" / "circularity.duckdb"
@@ -259,6 +274,10 @@ def test_cli_builds_show_in_the_dagster_instance(tmp_path: Path) -> None:
         assert event is not None
         metadata = event.asset_materialization.metadata
         assert metadata["warehouse"].value == str(warehouse)
+    chart = instance.get_latest_materialization_event(AssetKey(["marts", "circular_loops"]))
+    markdown = chart.asset_materialization.metadata["chart"].value
+    assert "data:image/svg+xml;base64," in markdown
+    assert "| amazon > anthropic > amazon | 2 | 100.00 |" in markdown
 
 
 def test_dg_lists_the_definitions(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEALS = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
+# A pledge back, so that the money goes round: one loop, one reciprocal pair.
+PLEDGES = "p1,2024-01-02,Anthropic,AWS,300,USD,exact,,cloud_compute,,https://example.com/p1,\n"
 
 SERVER_START_S = 120  # code location load includes a dbt parse when the manifest is stale
 PAGE_LOAD_S = 90
@@ -131,13 +133,15 @@ class DagsterUI:
 @pytest.fixture
 def dagster_ui(tmp_path: Path) -> Iterator[DagsterUI]:
     require_browser()
-    data_dir = write_data_dir(tmp_path / "data", deals=DEALS)
+    data_dir = write_data_dir(tmp_path / "data", deals=DEALS, pledges=PLEDGES)
     warehouse = tmp_path / "wh" / "circularity.duckdb"
     home = tmp_path / "dagster_home"
     home.mkdir()
-    # The first visit of a new instance opens a "Join the Dagster community" dialog over the
-    # page; switch it off (the test still dismisses it if it shows).
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
+    # The instance of `make ui` (.dagster/dagster.yaml: telemetry off, INFO logs). The first
+    # visit of a new instance opens a "Join the Dagster community" dialog over the page;
+    # switch it off (the test still dismisses it if it shows).
+    instance = (REPO / ".dagster" / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(instance + "nux:\n  enabled: false\n")
     scratch = tmp_path / "tmp"  # sockets and workspace files a SIGKILL leaves behind
     scratch.mkdir()
     env = {
@@ -265,6 +269,48 @@ def wait_for_run_status(page: Any) -> str:
     return poll(status, RUN_S, interval=1) or "no final status"
 
 
+def open_chart(page: Any, url: str, mart: str) -> dict[str, Any]:
+    """Open the events of a mart's asset page, find its `chart` metadata (unfolding it when
+    Dagster hides it behind "[Show Markdown]") and wait for the chart's image; return what
+    the browser says about it, and every request that failed or answered an error."""
+    failed: list[str] = []
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400:
+            failed.append(f"{response.status} {response.url}")
+
+    def on_failed(request: Any) -> None:
+        # The UI cancels its own queries when a newer one or a navigation supersedes them
+        # (net::ERR_ABORTED); any other failure is one.
+        if request.failure != "net::ERR_ABORTED":
+            failed.append(f"failed {request.url}: {request.failure}")
+
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    try:
+        page.goto(f"{url}/assets/marts/{mart}?view=events")
+        row = page.locator("tr").filter(has=page.get_by_text("chart", exact=True)).first
+        row.wait_for(timeout=PAGE_LOAD_S * 1000)
+        # Dagster draws short Markdown in the table, longer one in a dialog behind a link.
+        scope = row
+        more = row.get_by_text("[Show Markdown]")
+        if more.count():
+            more.first.click()
+            scope = page.get_by_role("dialog").first
+        image = scope.locator("img[src^='data:image/svg+xml;base64,']")
+        image.first.wait_for(timeout=PAGE_LOAD_S * 1000)
+        poll(lambda: image.first.evaluate("img => img.complete"), 10)
+        state = image.first.evaluate(
+            "img => ({complete: img.complete, width: img.naturalWidth, "
+            "height: img.naturalHeight, alt: img.alt, shown: img.getBoundingClientRect().width})"
+        )
+        text = scope.inner_text()
+    finally:
+        page.remove_listener("response", on_response)
+        page.remove_listener("requestfailed", on_failed)
+    return {**state, "failed": failed, "text": text, "dialog": scope is not row}
+
+
 def test_materialize_all_from_the_asset_lineage_page(
     dagster_ui: DagsterUI, record_property: Callable[[str, Any], None]
 ) -> None:
@@ -312,6 +358,22 @@ def test_materialize_all_from_the_asset_lineage_page(
                 page.get_by_role("link", name=run_id[:8]).first.wait_for()
                 page.get_by_text("Success", exact=True).first.wait_for()
                 screenshot(page, "ui-3-runs.png", record_property)
+
+                # The marts show the report's charts, drawn, with their figures beside them.
+                loops = open_chart(page, dagster_ui.url, "circular_loops")
+                screenshot(page, "ui-4-loops-chart.png", record_property)
+                assert loops["failed"] == [], loops["failed"]
+                assert loops["complete"] and loops["width"] > 0 and loops["shown"] > 0, loops
+                assert loops["alt"] == "Bottleneck per closed loop"
+                assert "amazon > anthropic > amazon" in loops["text"]
+                assert "100.00" in loops["text"]
+                graph = open_chart(page, dagster_ui.url, "investment_totals")
+                screenshot(page, "ui-5-flow-graph.png", record_property)
+                assert graph["failed"] == [], graph["failed"]
+                assert graph["complete"] and graph["width"] > 0 and graph["shown"] > 0, graph
+                assert graph["dialog"], "the flow graph is long Markdown: behind a link"
+                assert graph["alt"] == "Who funds whom, and what comes back"
+                assert "amazon → anthropic" in graph["text"] and "300.00" in graph["text"]
             except BaseException:
                 with contextlib.suppress(Exception):
                     screenshot(page, "ui-failure.png", record_property)
@@ -322,6 +384,10 @@ def test_materialize_all_from_the_asset_lineage_page(
     assert dagster_ui.warehouse.exists()
     rows = query(dagster_ui.warehouse, "select count(*) from marts.fct_investments")[0][0]
     assert rows == 1
+    # The instance logs at INFO: the run's hundreds of DEBUG events (one per dbt model and
+    # test) stay in the event log and out of the server's output.
+    debug = [line for line in dagster_ui.log.read_text().splitlines() if " - DEBUG - " in line]
+    assert debug == [], f"{len(debug)} DEBUG lines in {dagster_ui.log}, first: {debug[:3]}"
     print(
         f"[test_ui] UI run published {dagster_ui.warehouse} in {time.monotonic() - started:.0f} s"
     )
