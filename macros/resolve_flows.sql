@@ -120,7 +120,6 @@ final as (
         judged.amount_millions,
         judged.currency,
         judged.usd_per_unit,
-        judged.fx_rate_date,
         judged.amount_qualifier,
         {%- for column in ids.details %}
         judged.{{ column }},
@@ -171,17 +170,24 @@ select * from final
 {%- endmacro %}
 
 {% macro duckdb__with_latest_rate(flows, rates) -%}
+    {#- Only the rows in other currencies take part in the ASOF join, which sorts its input:
+        most rows are in USD. -#}
     select
         {{ flows }}.*,
-        case
-            when {{ flows }}.currency = 'USD' then 1.0
-            else {{ rates }}.usd_per_unit
-        end as usd_per_unit,
+        1.0 as usd_per_unit,
+        cast(null as date) as fx_rate_date
+    from {{ flows }}
+    where {{ flows }}.currency = 'USD'
+    union all
+    select
+        {{ flows }}.*,
+        {{ rates }}.usd_per_unit,
         {{ rates }}.rate_date as fx_rate_date
     from {{ flows }}
     asof left join {{ rates }}
         on {{ flows }}.currency = {{ rates }}.currency
         and {{ flows }}.announced_date >= {{ rates }}.rate_date
+    where {{ flows }}.currency is distinct from 'USD'
 {%- endmacro %}
 
 {% macro spark__with_latest_rate(flows, rates) -%}

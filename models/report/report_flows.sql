@@ -1,70 +1,82 @@
 -- The deals and pledges the report shows behind each edge (kind, from group, to group):
 -- the largest counted rows of the edge (superseded rows left out), at most
--- var('report_examples_per_edge') of them, ranked by amount. The edges' totals come from
--- int_flows_counted (report_edges), so this table stays small however large the data.
+-- var('report_examples_per_edge') of them, ranked by amount. The ranking reads only the
+-- few columns of int_flows_counted; the facts are looked up for the rows kept, so this
+-- stays cheap and small however large the data.
 
 with
+
+counted as (
+    select * from {{ ref('int_flows_counted') }}
+),
+
+ranked as (
+    select
+        flow_kind,
+        flow_id,
+        row_number() over (
+            partition by flow_kind, from_group_id, to_group_id
+            order by amount_usd_m desc nulls last, announced_date asc, flow_id asc
+        ) as rank_in_edge
+    from counted
+),
+
+largest as (
+    select * from ranked
+    where rank_in_edge <= {{ var('report_examples_per_edge') }}
+),
 
 investments as (
     select
         'investment' as kind,
-        deal_id as flow_id,
-        announced_date,
-        investor_group_id as from_group,
-        investee_group_id as to_group,
-        investor_id as from_company,
-        investee_id as to_company,
-        amount_usd_m,
-        amount_qualifier as qualifier,
-        coalesce(instrument, '') as detail,
-        coalesce(source_url, '') as source_url
-    from {{ ref('fct_investments') }}
-    where not is_superseded
+        fct_investments.deal_id as flow_id,
+        fct_investments.announced_date,
+        fct_investments.investor_group_id as from_group,
+        fct_investments.investee_group_id as to_group,
+        fct_investments.investor_id as from_company,
+        fct_investments.investee_id as to_company,
+        fct_investments.amount_usd_m,
+        fct_investments.amount_qualifier as qualifier,
+        coalesce(fct_investments.instrument, '') as detail,
+        coalesce(fct_investments.source_url, '') as source_url,
+        largest.rank_in_edge
+    from {{ ref('fct_investments') }} as fct_investments
+    inner join largest
+        on largest.flow_kind = 'investment'
+        and fct_investments.deal_id = largest.flow_id
 ),
 
 pledges as (
     select
         'pledge' as kind,
-        pledge_id as flow_id,
-        announced_date,
-        pledger_group_id as from_group,
-        recipient_group_id as to_group,
-        pledger_id as from_company,
-        recipient_id as to_company,
-        amount_usd_m,
-        amount_qualifier as qualifier,
+        fct_pledges.pledge_id as flow_id,
+        fct_pledges.announced_date,
+        fct_pledges.pledger_group_id as from_group,
+        fct_pledges.recipient_group_id as to_group,
+        fct_pledges.pledger_id as from_company,
+        fct_pledges.recipient_id as to_company,
+        fct_pledges.amount_usd_m,
+        fct_pledges.amount_qualifier as qualifier,
         concat_ws(
             ', ',
-            category,
+            fct_pledges.category,
             case
-                when period_years is not null
-                    then cast(period_years as {{ dbt.type_string() }}) || ' years'
+                when fct_pledges.period_years is not null
+                    then cast(fct_pledges.period_years as {{ dbt.type_string() }}) || ' years'
             end
         ) as detail,
-        coalesce(source_url, '') as source_url
-    from {{ ref('fct_pledges') }}
-    where not is_superseded
-),
-
-flows as (
-    select * from investments
-    union all
-    select * from pledges
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by kind, from_group, to_group
-            order by amount_usd_m desc nulls last, announced_date asc, flow_id asc
-        ) as rank_in_edge
-    from flows
+        coalesce(fct_pledges.source_url, '') as source_url,
+        largest.rank_in_edge
+    from {{ ref('fct_pledges') }} as fct_pledges
+    inner join largest
+        on largest.flow_kind = 'pledge'
+        and fct_pledges.pledge_id = largest.flow_id
 ),
 
 final as (
-    select * from ranked
-    where rank_in_edge <= {{ var('report_examples_per_edge') }}
+    select * from investments
+    union all
+    select * from pledges
 )
 
 select * from final
