@@ -62,12 +62,11 @@ class InputFile:
     name: str
     path: Path
     columns: tuple[str, ...]
-    physical_lines: int
 
 
 def check_data_dir(data_dir: Path) -> list[InputFile]:
     """Check that every input file exists, is UTF-8 text and its header names every required
-    column once, and count its physical lines. Raises InputError naming every problem."""
+    column once. Raises InputError naming every problem."""
     if not data_dir.is_dir():
         raise InputError(f"data directory {data_dir} does not exist or is not a directory")
     problems: list[str] = []
@@ -88,7 +87,7 @@ def check_data_dir(data_dir: Path) -> list[InputFile]:
         found = header_problems(path, columns, required)
         problems.extend(found)
         if not found:
-            files.append(InputFile(name, path, columns, count_physical_lines(path)))
+            files.append(InputFile(name, path, columns))
     if problems:
         raise InputError("\n".join(problems))
     return files

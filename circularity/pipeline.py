@@ -25,7 +25,7 @@ import duckdb
 
 from circularity import engines, locking, publish, validation
 from circularity.dbt_runner import PROJECT_DIR, DbtRun, DbtStep, dbt_step, read_results, run_dbt
-from circularity.inputs import check_data_dir
+from circularity.inputs import check_data_dir, count_physical_lines
 from circularity.report import write_report
 from circularity.summary import BuildSummary, summarize
 from circularity.validation import ExpectationOutcome, ValidationReport
@@ -68,8 +68,8 @@ Progress = Callable[[str], None]
 
 
 def prepare(config: BuildConfig, run_id: str) -> Workspace:
-    """Check the inputs (InputError names the file and column to fix), open the build's
-    workspace and record the independent line counts for validation."""
+    """Check the inputs (InputError names the file and column to fix) and open the build's
+    workspace."""
     config = config.resolved()
     files = check_data_dir(config.data_dir)
     workspace = Workspace(config.warehouse, run_id)
@@ -87,7 +87,7 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
                 "started_at": datetime.now(UTC).isoformat(),
                 "data_dir": str(config.data_dir),
                 "as_of": config.as_of.isoformat() if config.as_of else None,
-                "physical_lines": {f.name: f.physical_lines for f in files},
+                "files": [f.name for f in files],
                 "engine": config.engine,
                 "spark_inputs": spark_inputs,
             },
@@ -96,6 +96,30 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
         workspace.discard()
         raise
     return workspace
+
+
+def count_lines(workspace: Workspace) -> dict[str, int]:
+    """The physical lines of every input file, counted from the bytes apart from the reader,
+    for the inputs gate: saved in the workspace the first time, read from it after."""
+    if workspace.has("line_counts"):
+        return workspace.read("line_counts")
+    inputs = workspace.read("inputs")
+    data_dir = Path(inputs["data_dir"])
+    counts = {name: count_physical_lines(data_dir / name) for name in inputs["files"]}
+    workspace.write("line_counts", counts)
+    return counts
+
+
+@contextmanager
+def counting_lines(workspace: Workspace) -> Iterator[None]:
+    """Count the input files' lines while the block (the dbt build) runs: the count is a
+    pass over every byte, and the gate needs it only after dbt."""
+    counting = threading.Thread(target=count_lines, args=(workspace,), daemon=True)
+    counting.start()
+    try:
+        yield
+    finally:
+        counting.join()
 
 
 def transform_step(workspace: Workspace, config: BuildConfig) -> DbtStep:
@@ -108,7 +132,8 @@ def transform_step(workspace: Workspace, config: BuildConfig) -> DbtStep:
 
 def transform(workspace: Workspace, config: BuildConfig, progress: Progress) -> DbtRun:
     """Run the dbt build in a child process, reporting each model and test as it ends."""
-    dbt_run = run_dbt(transform_step(workspace, config), progress)
+    with counting_lines(workspace):
+        dbt_run = run_dbt(transform_step(workspace, config), progress)
     finish_transform(workspace, config)
     return dbt_run
 
@@ -142,11 +167,10 @@ def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
     if not dbt_run.tests and not dbt_run.failures:
         outcomes.append(ExpectationOutcome("dbt", "dbt build", None, False, "dbt did not run"))
     if all(outcome.success for outcome in outcomes):
-        inputs = workspace.read("inputs")
         checked = validation.validate(
             workspace.database,
             workspace.run_id,
-            physical_lines=inputs["physical_lines"],
+            physical_lines=count_lines(workspace),
             data_docs_dir=workspace.data_docs,
             max_rejected_share=config.max_rejected_share,
         )
@@ -260,8 +284,6 @@ def _build_in(
     workspace: Workspace, config: BuildConfig, progress: Progress, clock: float
 ) -> BuildResult:
     timings: dict[str, float] = {}
-    counts = workspace.read("inputs")["physical_lines"]
-    progress("  " + ", ".join(f"{name}: {n:,} lines" for name, n in counts.items()))
     timings["inputs"] = time.perf_counter() - clock
 
     # Great Expectations takes seconds to import: let it load while dbt works.
@@ -273,6 +295,8 @@ def _build_in(
     dbt_run = transform(workspace, config, progress)
     timings["dbt"] = time.perf_counter() - step
     timings.update({f"dbt {kind}s": seconds for kind, seconds in dbt_run.seconds_by_type.items()})
+    counts = count_lines(workspace)
+    progress("  " + ", ".join(f"{name}: {n:,} lines" for name, n in counts.items()))
 
     step = time.perf_counter()
     progress("validating: dbt data tests and Great Expectations")

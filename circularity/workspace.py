@@ -79,6 +79,11 @@ class Workspace:
         path.write_text(json.dumps(record, indent=1, default=str))
         _records[path] = record
 
+    def has(self, name: str) -> bool:
+        """Whether a step recorded `name` (in this process or in the folder)."""
+        path = self.folder / f"{name}.json"
+        return path in _records or path.exists()
+
     def read(self, name: str) -> dict[str, Any]:
         """What a step recorded: from this process's memory when it wrote it, else from the
         folder (a Dagster step in another process)."""

@@ -8,51 +8,45 @@
 
 with
 
-staged as (
-    select
-        *,
-        {{ as_of_date() }} as as_of_date
-    from {{ ref(staging_model) }}
-),
-
 -- Rows announced after the as-of date are not part of this build at all; rows whose
--- fields or date cannot be read are rejected in every build. Among the rows in the build,
--- the first by line owns its id whatever its fate; a record that cannot be split into
--- fields has no readable id and owns none.
-in_build as (
+-- fields or date cannot be read are rejected in every build.
+in_build as {{ not_materialized() }} (
     select *
-    from staged
-    where unreadable_reason is not null
-       or as_of_date is null
-       or announced_date <= as_of_date
+    from {{ ref(staging_model) }}
+    where {{ in_build_condition() }}
 ),
 
+-- Among the rows in the build, the first by line owns its id whatever its fate; a record
+-- that cannot be split into fields has no readable id and owns none. This and the next two
+-- read the staging model again for a few columns, rather than a wide CTE that the engine
+-- would have to hold whole in memory for two readers.
 first_line_per_id as (
     select
         {{ ids.id }} as flow_id,
         min(source_line) as first_line
-    from in_build
-    where split_error is null
+    from {{ ref(staging_model) }}
+    where {{ in_build_condition() }}
+      and split_error is null
       and {{ ids.id }} is not null
     group by {{ ids.id }}
 ),
 
 ids_in_file as (
     select distinct {{ ids.id }} as flow_id
-    from staged
+    from {{ ref(staging_model) }}
     where {{ ids.id }} is not null
+),
+
+-- The rate of each (currency, day) a flow needs: the latest on or before that day.
+rates_on_days as (
+    {{ rates_on_days(ref(staging_model), ref('int_fx_rates_validated')) }}
 ),
 
 company_names as (
     select * from {{ ref('int_company_names_indexed') }}
 ),
 
-fx_rates as (
-    select * from {{ ref('int_fx_rates_validated') }}
-    where rejection_reason is null
-),
-
-resolved as (
+converted as {{ not_materialized() }} (
     select
         in_build.*,
         first_line_per_id.first_line,
@@ -62,7 +56,11 @@ resolved as (
         to_company.group_id as {{ ids.to_id | replace('_id', '_group_id') }},
         from_company.matching_companies as from_matches,
         to_company.matching_companies as to_matches,
-        supersedable.flow_id as supersedes_known
+        supersedable.flow_id as supersedes_known,
+        case
+            when in_build.currency = 'USD' then 1.0
+            else rates_on_days.usd_per_unit
+        end as usd_per_unit
     from in_build
     left join first_line_per_id
         on in_build.{{ ids.id }} = first_line_per_id.flow_id
@@ -72,13 +70,15 @@ resolved as (
         on lower(in_build.{{ ids.to_name }}) = to_company.name_key
     left join ids_in_file as supersedable
         on in_build.{{ ids.supersedes }} = supersedable.flow_id
+    left join rates_on_days
+        on in_build.currency = rates_on_days.currency
+        and in_build.announced_date = rates_on_days.announced_date
 ),
 
-converted as (
-    {{ with_latest_rate('resolved', 'fx_rates') }}
-),
-
-judged as (
+-- judged (and the CTEs it reads) is read twice, for the rows and for the ids accepted rows
+-- supersede: inlined, so that the second reader computes only the few rows that supersede
+-- another, and no copy of every row is held in memory.
+judged as {{ not_materialized() }} (
     select
         *,
         {{ first_reason([
@@ -162,56 +162,85 @@ select * from final
     end::decimal(38, 2)
 {%- endmacro %}
 
-{#- A flow with the rate of its currency on or before its date: `usd_per_unit` (1 for USD)
-    and `fx_rate_date`. DuckDB has an ASOF join; Spark takes the latest of the rates on or
-    before the date with row_number (flows are one per source_line). -#}
-{% macro with_latest_rate(flows, rates) -%}
-    {{ return(adapter.dispatch('with_latest_rate', 'circularity')(flows, rates)) }}
+{#- Whether a staging row is part of the build: announced on or before the as-of date, or
+    unreadable (rejected in every build). -#}
+{% macro in_build_condition() -%}
+    (unreadable_reason is not null
+        or {{ as_of_date() }} is null
+        or announced_date <= {{ as_of_date() }})
 {%- endmacro %}
 
-{% macro duckdb__with_latest_rate(flows, rates) -%}
-    {#- Only the rows in other currencies take part in the ASOF join, which sorts its input:
-        most rows are in USD. -#}
-    select
-        {{ flows }}.*,
-        1.0 as usd_per_unit,
-        cast(null as date) as fx_rate_date
-    from {{ flows }}
-    where {{ flows }}.currency = 'USD'
-    union all
-    select
-        {{ flows }}.*,
-        {{ rates }}.usd_per_unit,
-        {{ rates }}.rate_date as fx_rate_date
-    from {{ flows }}
-    asof left join {{ rates }}
-        on {{ flows }}.currency = {{ rates }}.currency
-        and {{ flows }}.announced_date >= {{ rates }}.rate_date
-    where {{ flows }}.currency is distinct from 'USD'
+{#- For every (currency, announced_date) of the flows other than USD: `usd_per_unit`, the
+    latest rate of the currency on or before that day, and its `rate_date`. Computed on the
+    distinct days, a few thousand rows however many flows. DuckDB has an ASOF join; Spark
+    takes the latest of the rates on or before the day with row_number. -#}
+{% macro rates_on_days(flows, rates) -%}
+    {{ return(adapter.dispatch('rates_on_days', 'circularity')(flows, rates)) }}
 {%- endmacro %}
 
-{% macro spark__with_latest_rate(flows, rates) -%}
+{% macro duckdb__rates_on_days(flows, rates) -%}
     select
-        {{ flows }}.*,
-        case
-            when {{ flows }}.currency = 'USD' then 1.0
-            else latest_rate.usd_per_unit
-        end as usd_per_unit,
-        latest_rate.rate_date as fx_rate_date
-    from {{ flows }}
-    left join (
+        needed.currency,
+        needed.announced_date,
+        rates.usd_per_unit,
+        rates.rate_date
+    from (
+        select distinct
+            currency,
+            announced_date
+        from {{ flows }}
+        where currency <> 'USD' and announced_date is not null
+    ) as needed
+    asof left join (
+        select * from {{ rates }}
+        where rejection_reason is null
+    ) as rates
+        on needed.currency = rates.currency
+        and needed.announced_date >= rates.rate_date
+{%- endmacro %}
+
+{% macro spark__rates_on_days(flows, rates) -%}
+    select
+        currency,
+        announced_date,
+        usd_per_unit,
+        rate_date
+    from (
         select
-            dated_flow.source_line,
-            {{ rates }}.usd_per_unit,
-            {{ rates }}.rate_date,
+            needed.currency,
+            needed.announced_date,
+            rates.usd_per_unit,
+            rates.rate_date,
             row_number() over (
-                partition by dated_flow.source_line order by {{ rates }}.rate_date desc
+                partition by needed.currency, needed.announced_date
+                order by rates.rate_date desc
             ) as recency
-        from {{ flows }} as dated_flow
-        inner join {{ rates }}
-            on dated_flow.currency = {{ rates }}.currency
-            and dated_flow.announced_date >= {{ rates }}.rate_date
-    ) as latest_rate
-        on {{ flows }}.source_line = latest_rate.source_line
-        and latest_rate.recency = 1
+        from (
+            select distinct
+                currency,
+                announced_date
+            from {{ flows }}
+            where currency <> 'USD' and announced_date is not null
+        ) as needed
+        inner join (
+            select * from {{ rates }}
+            where rejection_reason is null
+        ) as rates
+            on needed.currency = rates.currency
+            and needed.announced_date >= rates.rate_date
+    ) as ranked
+    where recency = 1
+{%- endmacro %}
+
+{#- A CTE read more than once is inlined into each reader, not held whole in memory: DuckDB
+    says so; Spark always inlines. -#}
+{% macro not_materialized() -%}
+    {{ return(adapter.dispatch('not_materialized', 'circularity')()) }}
+{%- endmacro %}
+
+{% macro duckdb__not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro default__not_materialized() -%}
 {%- endmacro %}
