@@ -17,10 +17,11 @@ in_build as {{ not_materialized() }} (
 ),
 
 -- Among the rows in the build, the first by line owns its id whatever its fate; a record
--- that cannot be split into fields has no readable id and owns none. This and the next two
--- read the staging model again for a few columns, rather than a wide CTE that the engine
--- would have to hold whole in memory for two readers.
-first_line_per_id as (
+-- that cannot be split into fields has no readable id and owns none. Only ids on more than
+-- one row are kept, and only ids some row supersedes: small tables to join, however many
+-- rows. Both read the staging model again for a few columns rather than a wide CTE the
+-- engine would have to hold whole in memory for two readers.
+repeated_ids as (
     select
         {{ ids.id }} as flow_id,
         min(source_line) as first_line
@@ -29,12 +30,16 @@ first_line_per_id as (
       and split_error is null
       and {{ ids.id }} is not null
     group by {{ ids.id }}
+    having count(*) > 1
 ),
 
-ids_in_file as (
+superseded_ids_in_file as (
     select distinct {{ ids.id }} as flow_id
     from {{ ref(staging_model) }}
-    where {{ ids.id }} is not null
+    where {{ ids.id }} in (
+        select {{ ids.supersedes }} from {{ ref(staging_model) }}
+        where {{ ids.supersedes }} is not null
+    )
 ),
 
 -- The rate of each (currency, day) a flow needs: the latest on or before that day.
@@ -49,7 +54,7 @@ company_names as (
 converted as {{ not_materialized() }} (
     select
         in_build.*,
-        first_line_per_id.first_line,
+        repeated_ids.first_line,
         from_company.company_id as {{ ids.from_id }},
         from_company.group_id as {{ ids.from_id | replace('_id', '_group_id') }},
         to_company.company_id as {{ ids.to_id }},
@@ -62,13 +67,13 @@ converted as {{ not_materialized() }} (
             else rates_on_days.usd_per_unit
         end as usd_per_unit
     from in_build
-    left join first_line_per_id
-        on in_build.{{ ids.id }} = first_line_per_id.flow_id
+    left join repeated_ids
+        on in_build.{{ ids.id }} = repeated_ids.flow_id
     left join company_names as from_company
         on lower(in_build.{{ ids.from_name }}) = from_company.name_key
     left join company_names as to_company
         on lower(in_build.{{ ids.to_name }}) = to_company.name_key
-    left join ids_in_file as supersedable
+    left join superseded_ids_in_file as supersedable
         on in_build.{{ ids.supersedes }} = supersedable.flow_id
     left join rates_on_days
         on in_build.currency = rates_on_days.currency
