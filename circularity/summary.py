@@ -120,6 +120,18 @@ def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
     return BuildSummary(file_summaries, top_pairs, top_loops)
 
 
+def relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """`schema.name` of every table and view of the database."""
+    rows = connection.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where database_name = current_database() "
+        "union all "
+        "select schema_name || '.' || view_name from duckdb_views() "
+        "where database_name = current_database() and not internal"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
 def row_count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
     schema, table = relation.split(".")
     relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"

@@ -107,18 +107,20 @@ def dbt_models(project: DbtProject, warehouse: str = "") -> dg.AssetsDefinition:
 def _with_metadata(
     context: dg.AssetExecutionContext, events: list[Any], workspace: Workspace
 ) -> Iterator[Any]:
-    """Row counts on every model; on the marts a preview and the report's chart of that
-    table (its figures beside it), read from the run's own build."""
+    """Row counts on every model in the run's build file; on the marts a preview and the
+    report's chart of that table (its figures beside it). A Spark build's views stay in
+    Spark (only its tables are copied into the build file): they get no row count."""
     connection = duckdb.connect(str(workspace.database), read_only=True)
     try:
+        relations = summary.relations(connection)
         charts: dict[str, str] | None = None
         for event in events:
             if isinstance(event, dg.Output):
                 key = context.asset_key_for_output(event.output_name)
                 relation = ".".join(key.path)
-                metadata: dict[str, Any] = {
-                    "dagster/row_count": summary.row_count(connection, relation)
-                }
+                metadata: dict[str, Any] = {}
+                if relation in relations:
+                    metadata["dagster/row_count"] = summary.row_count(connection, relation)
                 if key in mart_keys():
                     spec = context.assets_def.specs_by_key[key]
                     order = spec.metadata.get("natural_key")

@@ -280,3 +280,44 @@ def test_seeds_through_a_local_thrift_server_equal_duckdb(tmp_path, thrift_serve
     monkeypatch.setenv("CIRCULARITY_SPARK_WAREHOUSE_DIR", str(warehouse))
     spark_build = _published(tmp_path, DEFAULT_DATA_DIR, "spark", None)
     _assert_equal_marts(duckdb_build, spark_build)
+
+
+@pytest.mark.skipif(
+    os.environ.get("CIRCULARITY_TEST_SPARK_DAGSTER") != "1",
+    reason="about 3 minutes more of Spark: set CIRCULARITY_TEST_SPARK_DAGSTER=1 to run it",
+)
+def test_dagster_run_with_engine_spark_publishes_marts_equal_to_duckdb(tmp_path):
+    """The Dagster door with `engine: spark` in its run config: dbt on Spark through
+    dagster-dbt, the Great Expectations checks, the publish; the marts equal a DuckDB build."""
+    from dagster import AssetKey, DagsterInstance, materialize
+
+    from orchestration.assets import dbt_models, input_files, published_warehouse
+    from orchestration.checks import gate_checks
+    from orchestration.definitions import dbt_project, defs
+    from orchestration.resources import CircularityResource
+
+    duckdb_build = _published(tmp_path, DEFAULT_DATA_DIR, "duckdb", None)
+    warehouse = tmp_path / "dagster-spark" / "circularity.duckdb"
+    models = dbt_models(dbt_project())
+    result = materialize(
+        [*input_files(), models, published_warehouse(), gate_checks()],
+        selection=[*models.keys, AssetKey(["warehouse", "published"])],
+        instance=DagsterInstance.ephemeral(),
+        resources={
+            "dbt": defs().resources["dbt"],
+            "circularity": CircularityResource(
+                data_dir=str(DEFAULT_DATA_DIR), warehouse=str(warehouse)
+            ),
+        },
+        run_config={"ops": {models.op.name: {"config": {"engine": "spark"}}}},
+        raise_on_error=False,
+    )
+    assert result.success
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    assert len([c for c in checks if c.check_name.startswith("gx_")]) == 8
+    assert all(c.passed for c in checks)
+    _assert_equal_marts(duckdb_build, warehouse)
