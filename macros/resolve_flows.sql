@@ -180,31 +180,33 @@ select * from final
     distinct days, a few thousand rows however many flows. DuckDB has an ASOF join; Spark
     takes the latest of the rates on or before the day with row_number. -#}
 {% macro rates_on_days(flows, rates) -%}
-    {{ return(adapter.dispatch('rates_on_days', 'circularity')(flows, rates)) }}
-{%- endmacro %}
-
-{% macro duckdb__rates_on_days(flows, rates) -%}
-    select
-        needed.currency,
-        needed.announced_date,
-        rates.usd_per_unit,
-        rates.rate_date
-    from (
+    {%- set days_needed -%}
         select distinct
             currency,
             announced_date
         from {{ flows }}
         where currency <> 'USD' and announced_date is not null
-    ) as needed
-    asof left join (
+    {%- endset -%}
+    {%- set valid_rates -%}
         select * from {{ rates }}
         where rejection_reason is null
-    ) as rates
+    {%- endset -%}
+    {{ return(adapter.dispatch('rates_on_days', 'circularity')(days_needed, valid_rates)) }}
+{%- endmacro %}
+
+{% macro duckdb__rates_on_days(days_needed, valid_rates) -%}
+    select
+        needed.currency,
+        needed.announced_date,
+        rates.usd_per_unit,
+        rates.rate_date
+    from ({{ days_needed }}) as needed
+    asof left join ({{ valid_rates }}) as rates
         on needed.currency = rates.currency
         and needed.announced_date >= rates.rate_date
 {%- endmacro %}
 
-{% macro spark__rates_on_days(flows, rates) -%}
+{% macro spark__rates_on_days(days_needed, valid_rates) -%}
     select
         currency,
         announced_date,
@@ -220,17 +222,8 @@ select * from final
                 partition by needed.currency, needed.announced_date
                 order by rates.rate_date desc
             ) as recency
-        from (
-            select distinct
-                currency,
-                announced_date
-            from {{ flows }}
-            where currency <> 'USD' and announced_date is not null
-        ) as needed
-        inner join (
-            select * from {{ rates }}
-            where rejection_reason is null
-        ) as rates
+        from ({{ days_needed }}) as needed
+        inner join ({{ valid_rates }}) as rates
             on needed.currency = rates.currency
             and needed.announced_date >= rates.rate_date
     ) as ranked
