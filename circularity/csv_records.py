@@ -42,6 +42,8 @@ _OPENS_QUOTE = re.compile(rf"(?:{_FIELD},)*\"(?:[^\"]|\"\")*", re.S)
 # Control characters other than tab, CR and LF, and the stand-ins for undecodable bytes.
 _UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 _NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
+# What _UNREADABLE lets through of ASCII.
+_READABLE_ASCII = bytes(range(32, 127)) + b"\t\r\n"
 # A record read as it is: its line number, one physical line, then the line itself.
 _PLAIN_LINE = "{},1,,,,{}"
 
@@ -264,7 +266,7 @@ def _read_lines(lines, writer: _Writer) -> None:
     while batch := lines.readlines(1 << 22):
         longest = max(longest, max(map(len, batch)))
         text = "".join(batch)
-        if not writer.as_is or _UNREADABLE.search(text):
+        if not writer.as_is or _has_unreadable(text):
             for line in batch:
                 writer.feed(line)
         elif "\r" in text:
@@ -272,6 +274,14 @@ def _read_lines(lines, writer: _Writer) -> None:
         else:
             _read_lf_lines(batch, writer, commas)
     writer.stats.longest_line = max(writer.stats.longest_line, longest)
+
+
+def _has_unreadable(text: str) -> bool:
+    """_UNREADABLE.search, three times as fast on ASCII text (most files): the bytes left
+    once the printable ones, tab, CR and LF are deleted."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _READABLE_ASCII))
+    return _UNREADABLE.search(text) is not None
 
 
 def _read_lines_one_by_one(batch: list[str], writer: _Writer, commas: int) -> None:
