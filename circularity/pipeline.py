@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -98,23 +98,35 @@ def prepare(config: BuildConfig, run_id: str) -> Workspace:
     return workspace
 
 
-def count_lines(workspace: Workspace) -> dict[str, int]:
-    """The physical lines of every input file, counted from the bytes apart from the reader,
-    for the inputs gate: saved in the workspace the first time, read from it after."""
-    if workspace.has("line_counts"):
-        return workspace.read("line_counts")
+def _counted_lines(workspace: Workspace) -> dict[str, int]:
     inputs = workspace.read("inputs")
     data_dir = Path(inputs["data_dir"])
-    counts = {name: count_physical_lines(data_dir / name) for name in inputs["files"]}
+    return {name: count_physical_lines(data_dir / name) for name in inputs["files"]}
+
+
+def count_lines(workspace: Workspace) -> dict[str, int]:
+    """The physical lines of every input file, counted from the bytes apart from the reader,
+    for the inputs gate: counted once per build and kept in the workspace."""
+    if workspace.has("line_counts"):
+        return workspace.read("line_counts")
+    counts = _counted_lines(workspace)
     workspace.write("line_counts", counts)
     return counts
+
+
+def _count_in_background(workspace: Workspace) -> None:
+    # Kept in this process's memory only: the thread never writes to the disk, and if it
+    # cannot count (a file gone), count_lines counts again in the main thread, where the
+    # error is reported like any other.
+    with suppress(Exception):
+        workspace.remember("line_counts", _counted_lines(workspace))
 
 
 @contextmanager
 def counting_lines(workspace: Workspace) -> Iterator[None]:
     """Count the input files' lines while the block (the dbt build) runs: the count is a
     pass over every byte, and the gate needs it only after dbt."""
-    counting = threading.Thread(target=count_lines, args=(workspace,), daemon=True)
+    counting = threading.Thread(target=_count_in_background, args=(workspace,), daemon=True)
     counting.start()
     try:
         yield

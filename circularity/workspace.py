@@ -79,6 +79,11 @@ class Workspace:
         path.write_text(json.dumps(record, indent=1, default=str))
         _records[path] = record
 
+    def remember(self, name: str, record: dict[str, Any]) -> None:
+        """Keep a record for this process only, without writing it (a background step that
+        must not touch the disk); `write` makes it visible to other processes."""
+        _records[self.folder / f"{name}.json"] = record
+
     def has(self, name: str) -> bool:
         """Whether a step recorded `name` (in this process or in the folder)."""
         path = self.folder / f"{name}.json"

@@ -91,7 +91,7 @@ def dbt_models(project: DbtProject, warehouse: str = "") -> dg.AssetsDefinition:
         except (InputError, WarehouseError) as error:
             raise dg.Failure(description=str(error)) from error
         step = pipeline.transform_step(workspace, build)
-        with environment(step.env_from_anywhere()), pipeline.counting_lines(workspace):
+        with environment(step.env_from_anywhere()):
             invocation = dbt.cli(
                 step.args, context=context, raise_on_error=False, target_path=step.target_path
             )
