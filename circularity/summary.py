@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from circularity.shell import TABLES_SQL
 from circularity.sql_text import quote_identifier
 
 
@@ -121,15 +122,9 @@ def summarize(connection: duckdb.DuckDBPyConnection) -> BuildSummary:
 
 
 def relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    """`schema.name` of every table and view of the database."""
-    rows = connection.execute(
-        "select schema_name || '.' || table_name from duckdb_tables() "
-        "where database_name = current_database() "
-        "union all "
-        "select schema_name || '.' || view_name from duckdb_views() "
-        "where database_name = current_database() and not internal"
-    ).fetchall()
-    return {name for (name,) in rows}
+    """`schema.name` of every table and view of the database, as the shell's `.tables`
+    lists them."""
+    return {f"{schema}.{name}" for schema, name, *_ in connection.execute(TABLES_SQL).fetchall()}
 
 
 def row_count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
