@@ -29,7 +29,7 @@ from circularity.pipeline import DEFAULT_DATA_DIR, BuildConfig, build
 from circularity.project import public_marts
 from tests import test_contract_rules as rules
 from tests import test_reading as reading
-from tests.conftest import BASE_COMPANIES, write_data_dir
+from tests.conftest import BASE_COMPANIES, query, write_data_dir
 
 pytestmark = pytest.mark.spark
 
@@ -169,6 +169,17 @@ def _assert_equal_marts(duckdb_build: Path, spark_build: Path) -> None:
 def test_hard_fixtures_give_equal_marts_on_spark_and_duckdb(hard_builds):
     duckdb_build, spark_build = hard_builds
     _assert_equal_marts(duckdb_build, spark_build)
+
+
+def test_hard_fixtures_rank_the_report_flows_alike_on_spark_and_duckdb(hard_builds):
+    """The report's ranking within each edge is engine SQL (a top-N aggregate on DuckDB, a
+    window on Spark): the same flows at the same ranks."""
+    ranks = [
+        query(build, "select kind, flow_id, rank_in_edge from report.report_flows order by all")
+        for build in hard_builds
+    ]
+    assert any(rank > 1 for _, _, rank in ranks[0]), "no edge of the hard fixtures is ranked"
+    assert ranks[0] == ranks[1]
 
 
 def test_hard_fixtures_exercise_the_rules(hard_builds):

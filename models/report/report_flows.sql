@@ -1,8 +1,8 @@
 -- The deals and pledges the report shows behind each edge (kind, from group, to group):
 -- the largest counted rows of the edge (superseded rows left out), at most
--- var('report_examples_per_edge') of them, ranked by amount. The ranking reads only the
--- few columns of int_flows_counted; the facts are looked up for the rows kept, so this
--- stays cheap and small however large the data.
+-- var('report_examples_per_edge') of them, ranked by amount (undisclosed last), then day,
+-- then id. The ranking reads only the few columns of int_flows_counted; the facts are
+-- looked up for the rows kept, so this stays cheap and small however large the data.
 
 with
 
@@ -10,20 +10,8 @@ counted as (
     select * from {{ ref('int_flows_counted') }}
 ),
 
-ranked as (
-    select
-        flow_kind,
-        flow_id,
-        row_number() over (
-            partition by flow_kind, from_group_id, to_group_id
-            order by amount_usd_m desc nulls last, announced_date asc, flow_id asc
-        ) as rank_in_edge
-    from counted
-),
-
 largest as (
-    select * from ranked
-    where rank_in_edge <= {{ var('report_examples_per_edge') }}
+    {{ largest_flows_per_edge('counted', var('report_examples_per_edge')) }}
 ),
 
 investments as (
