@@ -145,6 +145,10 @@ def dbt_step(database: Path, data_dir: Path, as_of: date | None, target_path: Pa
             str(target_path),
             "--log-path",
             str(target_path),
+            # dbt's file log at DEBUG holds every statement of every node, a seventh of a
+            # small build's time; the SQL is in the target folder's compiled/ and run/ anyway.
+            "--log-level-file",
+            os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
             "--exclude-resource-type",
             "unit_test",
         ],
