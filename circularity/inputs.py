@@ -109,14 +109,37 @@ def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
     return path, header
 
 
+# Separators spreadsheets write instead of commas (a semicolon where the comma is the
+# decimal mark), with the words a user knows them by.
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
 def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
-    """What is wrong with a header: required columns missing or named twice."""
-    problems = [
-        f"{path}, line 1: missing column '{column}' in the header "
-        f"(found: {', '.join(columns) or 'nothing'}); add it, or fix its spelling"
-        for column in required
-        if column not in columns
-    ]
+    """What is wrong with a header, one line per kind of problem: a file separated by
+    something other than commas, required columns missing, or named twice."""
+    missing = [column for column in required if column not in columns]
+    if not any(columns):
+        return [
+            f"{path}, line 1: no header; the first line must name the columns "
+            f"({', '.join(required)})"
+        ]
+    if missing and len(columns) == 1:
+        for separator, name in _OTHER_SEPARATORS.items():
+            names = {part.strip() for part in columns[0].split(separator)}
+            if len(names & set(required)) > 1:
+                return [
+                    f"{path}, line 1: the columns are separated by {name}, not commas; "
+                    "save the file as comma-separated CSV (in a spreadsheet: CSV, "
+                    "comma-delimited)"
+                ]
+    problems = []
+    if missing:
+        listed = ", ".join(f"'{column}'" for column in missing)
+        problems.append(
+            f"{path}, line 1: missing column{'s' if len(missing) > 1 else ''} {listed} in the "
+            f"header (found: {', '.join(columns) or 'nothing'}); add "
+            f"{'them' if len(missing) > 1 else 'it'}, or fix the spelling"
+        )
     problems.extend(
         f"{path}, line 1: column '{column}' is named {columns.count(column)} times in the "
         "header; keep one"

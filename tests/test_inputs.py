@@ -79,3 +79,46 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "pledges.csv: missing input file" in message
     assert "fx_rates.csv, line 1: missing column 'rate_date'" in message
+
+
+@pytest.mark.parametrize(
+    ("separator", "said"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")]
+)
+def test_a_file_separated_by_another_character_says_so_in_one_line(
+    tmp_path: Path, separator: str, said: str
+) -> None:
+    """A spreadsheet where the comma is the decimal mark saves CSV with semicolons."""
+    data = write_data_dir(tmp_path / "d")
+    deals = data / "deals.csv"
+    deals.write_text(deals.read_text().replace(",", separator))
+    with pytest.raises(InputError) as caught:
+        check_data_dir(data)
+    assert str(caught.value).splitlines() == [
+        f"{deals}, line 1: the columns are separated by {said}, not commas; save the file as "
+        "comma-separated CSV (in a spreadsheet: CSV, comma-delimited)"
+    ]
+
+
+@pytest.mark.parametrize("content", ["", "\n\ncurrency,rate_date,usd_per_unit\n"])
+def test_a_file_without_a_header_line_says_which_columns_it_needs(
+    tmp_path: Path, content: str
+) -> None:
+    data = write_data_dir(tmp_path / "d")
+    (data / "fx_rates.csv").write_text(content)
+    with pytest.raises(InputError) as caught:
+        check_data_dir(data)
+    assert str(caught.value) == (
+        f"{data / 'fx_rates.csv'}, line 1: no header; the first line must name the columns "
+        "(currency, rate_date, usd_per_unit)"
+    )
+
+
+def test_missing_columns_are_named_together_in_one_line(tmp_path: Path) -> None:
+    data = write_data_dir(tmp_path / "d")
+    (data / "fx_rates.csv").write_text("currency,day,rate\nEUR,2025-01-01,1.1\n")
+    with pytest.raises(InputError) as caught:
+        check_data_dir(data)
+    assert str(caught.value) == (
+        f"{data / 'fx_rates.csv'}, line 1: missing columns 'rate_date', 'usd_per_unit' in the "
+        "header (found: currency, day, rate); add them, or fix the spelling"
+    )
