@@ -77,7 +77,8 @@ DEALS: list[tuple[int, bytes]] = [
     (34, deal("d28", investor="x3").encode() + b"\n"),
     (35, deal("d29", amount_millions=" 7 ", currency=" USD ").encode() + b"\n"),
     (36, deal("d30", amount_millions="2e3").encode() + b"\n"),
-    (37, deal("d31", amount_millions="1.0049999999").encode()),  # no line break at the end
+    (37, b" , ,,,,,,,,,\r\n"),  # a spreadsheet's formatted empty row
+    (38, deal("d31", amount_millions="1.0049999999").encode()),  # no line break at the end
 ]
 
 ACCEPTED = {  # deal_id -> (source_line, amount_usd_m)
@@ -94,7 +95,7 @@ ACCEPTED = {  # deal_id -> (source_line, amount_usd_m)
     "d25": (31, 2.13),
     "d27": (33, 100.0),
     "d29": (35, 7.0),
-    "d31": (37, 1.0),
+    "d31": (38, 1.0),
 }
 REJECTED = {  # source_line -> the start of the reason
     5: "bytes that are not UTF-8",
@@ -115,6 +116,7 @@ REJECTED = {  # source_line -> the start of the reason
     32: "ambiguous company name 'meta' in investor_name: it matches meta_a, meta_b",
     34: "unknown company 'x3'",
     36: "amount_millions '2e3' is not a number",
+    37: "an empty row: every field is blank",
 }
 
 CHAIN = "".join(
@@ -146,8 +148,8 @@ def hostile(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_every_physical_line_is_counted_from_the_bytes(hostile):
     data_dir, _ = hostile
-    # 37 lines; the last has no line break, and the CRLF, LF and CR endings each end one.
-    assert count_physical_lines(data_dir / "deals.csv") == 37
+    # 38 lines; the last has no line break, and the CRLF, LF and CR endings each end one.
+    assert count_physical_lines(data_dir / "deals.csv") == 38
 
 
 @pytest.mark.parametrize("deal_id", sorted(ACCEPTED))
