@@ -10,8 +10,9 @@ their lines), and writes them to a regular CSV that DuckDB then reads at full sp
 A record is one physical line, unless a double-quoted field holds line breaks, when it runs
 on until the quote closes (RFC 4180). Lines may end in LF, CRLF or CR, mixed. Lines of
 spaces alone are not records. A record that cannot be read is kept with its reason:
-bytes that are not UTF-8, a control character, malformed or unterminated quoting, or the
-wrong number of fields. After an unterminated quote, reading resumes on the next line.
+bytes that are not UTF-8, a control character, malformed or unterminated quoting, the
+wrong number of fields, or no field that is not blank (a spreadsheet's row of commas).
+After an unterminated quote, reading resumes on the next line.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 from bisect import bisect_right
 from dataclasses import asdict, dataclass
 from itertools import compress, repeat
-from operator import contains, ne
+from operator import contains, itemgetter, ne
 from pathlib import Path
 
 # Every output row: where the record starts, how many physical lines it spans, whether it is
@@ -44,6 +45,7 @@ _UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 _NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
 # What _UNREADABLE lets through of ASCII.
 _READABLE_ASCII = bytes(range(32, 127)) + b"\t\r\n"
+_FIRST = itemgetter(0)  # a line's first character (readlines gives no empty line)
 # A record read as it is: its line number, one physical line, then the line itself.
 _PLAIN_LINE = "{},1,,,,{}"
 
@@ -57,6 +59,10 @@ CONTROL_CHARACTER = (
 UNTERMINATED_QUOTE = (
     "unterminated quote: a double-quoted field starts on this line and never closes; "
     'close it, or double a quote that is part of the text ("")'
+)
+EMPTY_ROW = (
+    "an empty row: every field is blank; delete the row "
+    "(spreadsheets save formatted empty rows like this)"
 )
 MALFORMED_QUOTING = (
     "malformed quoting: a double quote inside an unquoted field, or text after a closing "
@@ -179,6 +185,9 @@ class _Writer:
         if text.count(",") + 1 != self.expected:
             self._wrong_count(self.line_number, 1, text, text.count(",") + 1)
             return
+        if not text.strip(" ,"):
+            self._empty_row(self.line_number, 1, text)
+            return
         self.stats.records += 1
         if self.as_is:
             self.out.write(f"{self.line_number},1,,,,{text}\n")
@@ -230,6 +239,9 @@ class _Writer:
         if len(fields) != self.expected:
             self._wrong_count(start, lines, text, len(fields))
             return
+        if not any(field.strip(" ") for field in fields):
+            self._empty_row(start, lines, text)
+            return
         self.stats.records += 1
         chosen = ",".join(_quote(fields[position]) for position in self.positions)
         self.out.write(f"{start},{lines},,,{_quote(text)},{chosen}\n")
@@ -239,6 +251,11 @@ class _Writer:
         self.stats.unreadable += 1
         reason = NOT_UTF8 if _NOT_UTF8.search(text) else CONTROL_CHARACTER
         self._write_error(start, lines, reason, text)
+
+    def _empty_row(self, start: int, lines: int, text: str) -> None:
+        self.stats.records += 1
+        self.stats.unreadable += 1
+        self._write_error(start, lines, EMPTY_ROW, text)
 
     def _wrong_count(self, start: int, lines: int, text: str, found: int) -> None:
         self.stats.records += 1
@@ -296,7 +313,7 @@ def _read_lines_one_by_one(batch: list[str], writer: _Writer, commas: int) -> No
             continue
         text = line.rstrip("\r\n")
         number += 1
-        if text.count(",") == commas:
+        if text.count(",") == commas and not text.startswith((",", " ")):
             writer.stats.records += 1
             write(f"{number},1,,,,{text}\n")
         else:
@@ -307,14 +324,17 @@ def _read_lines_one_by_one(batch: list[str], writer: _Writer, commas: int) -> No
 
 def _read_lf_lines(batch: list[str], writer: _Writer, commas: int) -> None:
     """A batch whose lines all end in LF (the last line of a file may have no end): the
-    lines that need a closer look (a quote, the wrong number of commas, no line end, or
-    inside a quoted field still open) are found with C-speed maps, and each run of plain
-    lines between them is written in one go, with its line numbers."""
+    lines that need a closer look (a quote, the wrong number of commas, a comma or space
+    first, no line end, or inside a quoted field still open) are found with C-speed maps,
+    and each run of plain lines between them is written in one go, with its line
+    numbers."""
     size = len(batch)
     careful = set(
         compress(range(size), map(ne, map(str.count, batch, repeat(",")), repeat(commas)))
     )
     careful.update(compress(range(size), map(contains, batch, repeat('"'))))
+    # A row of blank fields starts with a comma or a space (a valid row seldom does).
+    careful.update(compress(range(size), map(contains, repeat(", "), map(_FIRST, batch))))
     if not batch[-1].endswith("\n"):
         careful.add(size - 1)
     stops = sorted(careful)

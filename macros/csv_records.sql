@@ -35,31 +35,15 @@
     ))
 {%- endmacro %}
 
-{#- A record whose every field is blank is rejected as an empty row: spreadsheets save
-    rows of commas for empty rows that were once formatted. -#}
 {% macro csv_rows_ctes(base_relation, file_name) -%}
-csv_fields as (
+csv_rows as (
     select
         source_line,
-        read_error,
+        read_error as split_error,
         {%- for column in input_columns(file_name) %}
         nullif(trim({{ column }}), '') as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ base_relation }}
     where not coalesce(is_blank, false)
-),
-
-csv_rows as (
-    select
-        source_line,
-        coalesce(
-            read_error,
-            case
-                when coalesce({{ input_columns(file_name) | join(', ') }}) is null
-                    then 'an empty row: every field is blank; delete the row (spreadsheets save formatted empty rows like this)'
-            end
-        ) as split_error,
-        {{ input_columns(file_name) | join(',\n        ') }}
-    from csv_fields
 )
 {%- endmacro %}

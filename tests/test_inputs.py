@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from circularity.csv_records import read_header, split_fields, write_records
@@ -122,3 +123,29 @@ def test_missing_columns_are_named_together_in_one_line(tmp_path: Path) -> None:
         f"{data / 'fx_rates.csv'}, line 1: missing columns 'rate_date', 'usd_per_unit' in the "
         "header (found: currency, day, rate); add them, or fix the spelling"
     )
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("header", ["a,b,c", "c,b,a"])
+def test_a_row_of_blank_fields_is_an_empty_row(tmp_path: Path, ending: str, header: str) -> None:
+    """A spreadsheet saves formatted empty rows as commas; quoted blanks are blank too, and
+    one field that is not blank makes a record."""
+    lines = ["1,2,3", ",,", " , ,", '"",""," "', ",x,", "  ", ",,,", "4,5,6"]
+    source = tmp_path / "rows.csv"
+    source.write_bytes((ending.join([header, *lines]) + ending).encode())
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, ("a", "b", "c"), read_header(source))
+    errors = dict(
+        duckdb.execute(
+            "select source_line::int, read_error from read_csv(?, all_varchar = true) "
+            "where read_error is not null",
+            [str(out)],
+        ).fetchall()
+    )
+    assert {line: error.split(":")[0] for line, error in errors.items()} == {
+        3: "an empty row",
+        4: "an empty row",
+        5: "an empty row",
+        8: "wrong number of fields",
+    }
+    assert (stats.records, stats.blank_lines, stats.unreadable) == (7, 1, 4)
