@@ -137,7 +137,7 @@ def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, .
         listed = ", ".join(f"'{column}'" for column in missing)
         problems.append(
             f"{path}, line 1: missing column{'s' if len(missing) > 1 else ''} {listed} in the "
-            f"header (found: {', '.join(columns) or 'nothing'}); add "
+            f"header (found: {', '.join(columns)}); add "
             f"{'them' if len(missing) > 1 else 'it'}, or fix the spelling"
         )
     problems.extend(
