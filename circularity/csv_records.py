@@ -46,6 +46,9 @@ _NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
 # What _UNREADABLE lets through of ASCII.
 _READABLE_ASCII = bytes(range(32, 127)) + b"\t\r\n"
 _FIRST = itemgetter(0)  # a line's first character (readlines gives no empty line)
+# The first characters of a row of blank fields (a valid row seldom starts with one): the
+# fast paths leave such a line to the writer, which rejects it when every field is blank.
+_EMPTY_ROW_STARTS = ", "
 # A record read as it is: its line number, one physical line, then the line itself.
 _PLAIN_LINE = "{},1,,,,{}"
 
@@ -313,7 +316,7 @@ def _read_lines_one_by_one(batch: list[str], writer: _Writer, commas: int) -> No
             continue
         text = line.rstrip("\r\n")
         number += 1
-        if text.count(",") == commas and not text.startswith((",", " ")):
+        if text.count(",") == commas and _FIRST(line) not in _EMPTY_ROW_STARTS:
             writer.stats.records += 1
             write(f"{number},1,,,,{text}\n")
         else:
@@ -333,8 +336,9 @@ def _read_lf_lines(batch: list[str], writer: _Writer, commas: int) -> None:
         compress(range(size), map(ne, map(str.count, batch, repeat(",")), repeat(commas)))
     )
     careful.update(compress(range(size), map(contains, batch, repeat('"'))))
-    # A row of blank fields starts with a comma or a space (a valid row seldom does).
-    careful.update(compress(range(size), map(contains, repeat(", "), map(_FIRST, batch))))
+    careful.update(
+        compress(range(size), map(contains, repeat(_EMPTY_ROW_STARTS), map(_FIRST, batch)))
+    )
     if not batch[-1].endswith("\n"):
         careful.add(size - 1)
     stops = sorted(careful)
