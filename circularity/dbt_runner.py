@@ -169,7 +169,7 @@ def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> 
     step.target_path.mkdir(exist_ok=True)
     _restore_partial_parse(step.target_path)
     with subprocess.Popen(
-        [dbt_executable(), *step.args, "--no-use-colors"],
+        [sys.executable, "-m", "circularity.dbt_child", *step.args, "--no-use-colors"],
         env={**os.environ, **step.env},
         cwd=step.cwd,
         stdout=subprocess.PIPE,

@@ -1,0 +1,57 @@
+"""Ending a command's process without the interpreter's last garbage collections.
+
+A process that has imported dbt or Great Expectations holds a few million objects, and at
+exit the interpreter collects them all before it tears its modules down: 0.5 s in dbt's
+process and 0.6 to 0.8 s in the CLI's after Great Expectations, of a seeds build of about
+8 s. The operating system takes the memory back at once anyway.
+
+`run_then_exit` runs a command's main function, then lets the interpreter begin its usual
+exit: every exit handler runs (logging flushes its files, dbt-duckdb closes its database,
+pyspark stops its JVM, temporary files are removed). A last handler, registered before all
+others so that it runs after them, flushes the standard streams and ends the process with
+the command's status, skipping only the collections and the module teardown. It is the
+pattern Instagram described for its web workers ("Dismissing Python Garbage Collection at
+Instagram", 2017), kept to the processes the CLI owns: never a test's or Dagster's."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+# The status a process had when it was interrupted (Ctrl-C) by the shell's convention.
+_INTERRUPTED = 130
+
+
+def exit_status(code: object) -> int:
+    """The process status for a `SystemExit` code, as the interpreter maps it: None is
+    success, an integer is itself, anything else (a message) is printed and means 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def run_then_exit(main: Callable[[], object]) -> NoReturn:
+    """Run `main` (which returns or raises SystemExit with the status) and end the process
+    with its status once every exit handler has run."""
+    status = 1  # an exception escaping main: the interpreter prints it, and the status is 1
+
+    def end_process() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+    atexit.register(end_process)  # registered first, so it runs last
+    try:
+        status = exit_status(main())
+    except SystemExit as exit_request:
+        status = exit_status(exit_request.code)
+    except KeyboardInterrupt:
+        status = _INTERRUPTED
+        raise
+    sys.exit(status)

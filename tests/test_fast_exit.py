@@ -1,0 +1,107 @@
+"""The CLI's processes (the `circularity` executable and its dbt child) end with their
+command's status, after every exit handler has run, without the interpreter's last
+garbage collections."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def run_main(body: str) -> subprocess.CompletedProcess[str]:
+    """Run `body` as the main function of a process ended by run_then_exit."""
+    script = "\n".join(
+        [
+            "import atexit",
+            "from circularity.fast_exit import run_then_exit",
+            "def main():",
+            textwrap.indent(textwrap.dedent(body), "    "),
+            "run_then_exit(main)",
+        ]
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("return 0", 0),
+        ("return None", 0),
+        ("return 3", 3),
+        ("raise SystemExit(2)", 2),
+        ("raise SystemExit(None)", 0),
+        ("raise KeyboardInterrupt", 130),
+    ],
+)
+def test_the_process_ends_with_the_status_of_main(body: str, status: int) -> None:
+    assert run_main(body).returncode == status
+
+
+def test_a_message_given_to_exit_is_printed_and_the_status_is_1() -> None:
+    completed = run_main("raise SystemExit('cannot go on')")
+    assert completed.returncode == 1
+    assert "cannot go on" in completed.stderr
+
+
+def test_an_error_escaping_main_prints_its_traceback_and_the_status_is_1() -> None:
+    completed = run_main("raise ValueError('broken')")
+    assert completed.returncode == 1
+    assert "Traceback" in completed.stderr and "ValueError: broken" in completed.stderr
+
+
+def test_handlers_registered_by_main_run_and_unflushed_output_is_written(
+    tmp_path: Path,
+) -> None:
+    marker = tmp_path / "closed"
+    completed = run_main(
+        f"""
+        atexit.register(lambda: open({str(marker)!r}, "w").write("closed"))
+        print("no newline, never flushed", end="")
+        return 0
+        """
+    )
+    assert completed.returncode == 0
+    assert marker.read_text() == "closed"  # as dbt-duckdb closes its database at exit
+    assert completed.stdout == "no newline, never flushed"
+
+
+def test_garbage_left_in_reference_cycles_is_not_collected_at_exit() -> None:
+    body = """
+        class Node:
+            def __del__(self):
+                print("collected")
+        node = Node()
+        node.itself = node  # a cycle: only the garbage collector frees it
+        del node
+        return 0
+        """
+    script = "import gc\ngc.disable()\n" + textwrap.dedent(body).replace("return 0", "")
+    plain = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "collected" in plain.stdout  # a plain exit collects it, and that takes time
+    fast = run_main("import gc\ngc.disable()\n" + textwrap.dedent(body))
+    assert fast.returncode == 0
+    assert "collected" not in fast.stdout
+
+
+def test_the_dbt_child_exits_with_the_status_dbt_gives() -> None:
+    version = subprocess.run(
+        [sys.executable, "-m", "circularity.dbt_child", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert version.returncode == 0 and "installed:" in version.stdout
+    unknown = subprocess.run(
+        [sys.executable, "-m", "circularity.dbt_child", "no-such-command"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unknown.returncode == 2  # dbt's own status for a usage error
+    assert "No such command" in unknown.stderr
