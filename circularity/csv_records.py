@@ -263,9 +263,15 @@ class _Writer:
     def _wrong_count(self, start: int, lines: int, text: str, found: int) -> None:
         self.stats.records += 1
         self.stats.unreadable += 1
+        fix = (
+            "a comma inside a value needs the value in double quotes"
+            if found > self.expected
+            else "an empty field still needs its comma, and a value that holds a line break "
+            "needs double quotes"
+        )
         reason = (
             f"wrong number of fields: expected {self.expected} as in the header, found "
-            f"{found}; a comma inside a value needs the value in double quotes"
+            f"{found}; {fix}"
         )
         self._write_error(start, lines, reason, text)
 

@@ -71,6 +71,18 @@ def test_records_lines_and_reasons(tmp_path: Path) -> None:
     assert (stats.records, stats.blank_lines, stats.physical_lines) == (5, 1, 8)
 
 
+def test_wrong_field_counts_say_which_fix_fits(tmp_path: Path) -> None:
+    source = tmp_path / "x.csv"
+    source.write_bytes(b"a,b,c\n1,2,3,4\n1,2\n")
+    out = tmp_path / "out.csv"
+    write_records(source, out, ("a", "b", "c"), read_header(source))
+    too_many, too_few = out.read_text().splitlines()[1:3]
+    assert "found 4; a comma inside a value needs the value in double quotes" in too_many
+    assert "found 2; an empty field still needs its comma, and a value that holds a line " in (
+        too_few
+    )
+
+
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     data = write_data_dir(tmp_path / "d")
     (data / "pledges.csv").unlink()
