@@ -9,8 +9,8 @@ typed as (
         currency,
         rate_date as rate_date_text,
         {{ parse_iso_date('rate_date') }} as rate_date,
-        usd_per_unit as usd_per_unit_text,
-        {{ parse_decimal('usd_per_unit', 10) }} as usd_per_unit
+        usd_per_unit,
+        {{ parse_decimal('usd_per_unit', 10) }} as usd_per_unit_value
     from csv_rows
 ),
 
@@ -24,7 +24,7 @@ judged as (
         {{ first_reason([
             missing_fields_reason(['currency', 'usd_per_unit']),
             currency_reason('currency'),
-            "case when usd_per_unit is null or usd_per_unit <= 0 then 'usd_per_unit ''' || usd_per_unit_text || ''' is not a positive number: write the US dollars one unit buys, like 1.0850' end",
+            "case when usd_per_unit_value is null or usd_per_unit_value <= 0 then 'usd_per_unit ''' || usd_per_unit || ''' is not a positive number: write the US dollars one unit buys, like 1.0850' end",
         ]) }} as row_reason
     from typed
 ),
@@ -35,7 +35,7 @@ final as (
         source_line,
         currency,
         rate_date,
-        usd_per_unit,
+        usd_per_unit_value as usd_per_unit,
         unreadable_reason,
         row_reason
     from judged
