@@ -19,6 +19,7 @@ import atexit
 import os
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from typing import NoReturn
 
 # The status a process had when it was interrupted (Ctrl-C) by the shell's convention.
@@ -42,8 +43,10 @@ def run_then_exit(main: Callable[[], object]) -> NoReturn:
     status = 1  # an exception escaping main: the interpreter prints it, and the status is 1
 
     def end_process() -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            # A reader that went away (`circularity build | head`) loses the rest, as it asked.
+            with suppress(OSError, ValueError, AttributeError):
+                stream.flush()
         os._exit(status)
 
     atexit.register(end_process)  # registered first, so it runs last

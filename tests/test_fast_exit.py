@@ -4,6 +4,7 @@ garbage collections."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -69,6 +70,29 @@ def test_handlers_registered_by_main_run_and_unflushed_output_is_written(
     assert completed.returncode == 0
     assert marker.read_text() == "closed"  # as dbt-duckdb closes its database at exit
     assert completed.stdout == "no newline, never flushed"
+
+
+def test_a_reader_that_went_away_does_not_change_the_status() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as `circularity build | head -1` once head has its line
+    try:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from circularity.fast_exit import run_then_exit\n"
+                "run_then_exit(lambda: print('x' * 100, end='') or 0)",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            # Buffered, so that the write fails when the process flushes at its exit.
+            env={name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"},
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert completed.returncode == 0, completed.stderr
 
 
 def test_garbage_left_in_reference_cycles_is_not_collected_at_exit() -> None:
