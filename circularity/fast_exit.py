@@ -7,11 +7,12 @@ process and 0.6 to 0.8 s in the CLI's after Great Expectations, of a seeds build
 
 `run_then_exit` runs a command's main function, then lets the interpreter begin its usual
 exit: every exit handler runs (logging flushes its files, dbt-duckdb closes its database,
-pyspark stops its JVM, temporary files are removed). A last handler, registered before all
-others so that it runs after them, flushes the standard streams and ends the process with
-the command's status, skipping only the collections and the module teardown. It is the
-pattern Instagram described for its web workers ("Dismissing Python Garbage Collection at
-Instagram", 2017), kept to the processes the CLI owns: never a test's or Dagster's."""
+multiprocessing releases its semaphores, temporary files are removed). A last handler,
+registered before all others so that it runs after them, flushes the standard streams and
+ends the process with the command's status, skipping only the collections and the module
+teardown. It is the pattern Instagram described for its web workers ("Dismissing Python
+Garbage Collection at Instagram", 2017), kept to the processes the CLI owns: never a
+test's or Dagster's."""
 
 from __future__ import annotations
 
