@@ -137,6 +137,25 @@ def test_missing_columns_are_named_together_in_one_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_line_of_tabs_is_a_record_not_a_blank_line(tmp_path: Path) -> None:
+    """Spaces are the space character, here as in the trimming of fields: a line of spaces
+    is no record, a line holding a tab is one (and has too few fields)."""
+    source = tmp_path / "rows.csv"
+    source.write_bytes(b"a,b\n   \n\t\n \t \n1,2\n")
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, ("a", "b"), read_header(source))
+    errors = duckdb.execute(
+        "select source_line::int, read_error from read_csv(?, all_varchar = true) "
+        "where read_error is not null order by 1",
+        [str(out)],
+    ).fetchall()
+    assert [(line, error.split(";")[0]) for line, error in errors] == [
+        (3, "wrong number of fields: expected 2 as in the header, found 1"),
+        (4, "wrong number of fields: expected 2 as in the header, found 1"),
+    ]
+    assert (stats.records, stats.blank_lines) == (3, 1)
+
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("header", ["a,b,c", "c,b,a"])
 def test_a_row_of_blank_fields_is_an_empty_row(tmp_path: Path, ending: str, header: str) -> None:
