@@ -189,7 +189,7 @@ class _Writer:
             self._wrong_count(self.line_number, 1, text, text.count(",") + 1)
             return
         if not text.strip(" ,"):
-            self._empty_row(self.line_number, 1, text)
+            self._reject(self.line_number, 1, EMPTY_ROW, text)
             return
         self.stats.records += 1
         if self.as_is:
@@ -220,9 +220,7 @@ class _Writer:
         first, rest = self.pending[0], self.pending[1:]
         start = self.pending_start
         self.pending = []
-        self.stats.records += 1
-        self.stats.unreadable += 1
-        self._write_error(start, 1, UNTERMINATED_QUOTE, first.rstrip("\r\n"))
+        self._reject(start, 1, UNTERMINATED_QUOTE, first.rstrip("\r\n"))
         self.line_number = start
         for line in rest:
             self.feed(line)
@@ -235,34 +233,23 @@ class _Writer:
             return
         fields = split_fields(text)
         if fields is None:
-            self.stats.records += 1
-            self.stats.unreadable += 1
-            self._write_error(start, lines, MALFORMED_QUOTING, text)
+            self._reject(start, lines, MALFORMED_QUOTING, text)
             return
         if len(fields) != self.expected:
             self._wrong_count(start, lines, text, len(fields))
             return
         if not any(field.strip(" ") for field in fields):
-            self._empty_row(start, lines, text)
+            self._reject(start, lines, EMPTY_ROW, text)
             return
         self.stats.records += 1
         chosen = ",".join(_quote(fields[position]) for position in self.positions)
         self.out.write(f"{start},{lines},,,{_quote(text)},{chosen}\n")
 
     def _unreadable(self, start: int, lines: int, text: str) -> None:
-        self.stats.records += 1
-        self.stats.unreadable += 1
         reason = NOT_UTF8 if _NOT_UTF8.search(text) else CONTROL_CHARACTER
-        self._write_error(start, lines, reason, text)
-
-    def _empty_row(self, start: int, lines: int, text: str) -> None:
-        self.stats.records += 1
-        self.stats.unreadable += 1
-        self._write_error(start, lines, EMPTY_ROW, text)
+        self._reject(start, lines, reason, text)
 
     def _wrong_count(self, start: int, lines: int, text: str, found: int) -> None:
-        self.stats.records += 1
-        self.stats.unreadable += 1
         fix = (
             "a comma inside a value needs the value in double quotes"
             if found > self.expected
@@ -273,9 +260,12 @@ class _Writer:
             f"wrong number of fields: expected {self.expected} as in the header, found "
             f"{found}; {fix}"
         )
-        self._write_error(start, lines, reason, text)
+        self._reject(start, lines, reason, text)
 
-    def _write_error(self, start: int, lines: int, reason: str, text: str) -> None:
+    def _reject(self, start: int, lines: int, reason: str, text: str) -> None:
+        """Write a record that cannot be read, with its reason, and count it."""
+        self.stats.records += 1
+        self.stats.unreadable += 1
         shown = _shown(text)
         if "\x00" in shown:  # DuckDB's CSV reader ends a value at NUL: show it instead
             shown = shown.replace("\x00", "\\0")
