@@ -12,6 +12,13 @@ from circularity.inputs import InputError, check_data_dir, count_physical_lines
 from tests.conftest import write_data_dir
 
 
+def refusal(data: Path) -> str:
+    """The message with which the build refuses the data directory before it starts."""
+    with pytest.raises(InputError) as caught:
+        check_data_dir(data)
+    return str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("content", "lines"),
     [
@@ -87,9 +94,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     data = write_data_dir(tmp_path / "d")
     (data / "pledges.csv").unlink()
     (data / "fx_rates.csv").write_text("currency,date,usd_per_unit\n")
-    with pytest.raises(InputError) as caught:
-        check_data_dir(data)
-    message = str(caught.value)
+    message = refusal(data)
     assert "pledges.csv: missing input file" in message
     assert "fx_rates.csv, line 1: missing column 'rate_date'" in message
 
@@ -104,9 +109,7 @@ def test_a_file_separated_by_another_character_says_so_in_one_line(
     data = write_data_dir(tmp_path / "d")
     deals = data / "deals.csv"
     deals.write_text(deals.read_text().replace(",", separator))
-    with pytest.raises(InputError) as caught:
-        check_data_dir(data)
-    assert str(caught.value).splitlines() == [
+    assert refusal(data).splitlines() == [
         f"{deals}, line 1: the columns are separated by {said}, not commas; save the file as "
         "comma-separated CSV (in a spreadsheet: CSV, comma-delimited)"
     ]
@@ -118,9 +121,7 @@ def test_a_file_without_a_header_line_says_which_columns_it_needs(
 ) -> None:
     data = write_data_dir(tmp_path / "d")
     (data / "fx_rates.csv").write_text(content)
-    with pytest.raises(InputError) as caught:
-        check_data_dir(data)
-    assert str(caught.value) == (
+    assert refusal(data) == (
         f"{data / 'fx_rates.csv'}, line 1: no header; the first line must name the columns "
         "(currency, rate_date, usd_per_unit)"
     )
@@ -129,9 +130,7 @@ def test_a_file_without_a_header_line_says_which_columns_it_needs(
 def test_missing_columns_are_named_together_in_one_line(tmp_path: Path) -> None:
     data = write_data_dir(tmp_path / "d")
     (data / "fx_rates.csv").write_text("currency,day,rate\nEUR,2025-01-01,1.1\n")
-    with pytest.raises(InputError) as caught:
-        check_data_dir(data)
-    assert str(caught.value) == (
+    assert refusal(data) == (
         f"{data / 'fx_rates.csv'}, line 1: missing columns 'rate_date', 'usd_per_unit' in the "
         "header (found: currency, day, rate); add them, or fix the spelling"
     )
