@@ -26,6 +26,9 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 _PARTIAL_PARSE = "partial_parse.msgpack"
+# What the CLI's dbt child writes instead of dbt's manifest.json: the nodes of the run, each
+# with the manifest's fields that the gate and the Spark copy read (see dbt_child).
+NODES_FILE = "nodes.json"
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,15 @@ def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> 
     step.target_path.mkdir(exist_ok=True)
     _restore_partial_parse(step.target_path)
     with subprocess.Popen(
-        [sys.executable, "-m", "circularity.dbt_child", *step.args, "--no-use-colors"],
+        # --no-write-json: the child writes the two artifacts the CLI reads (see dbt_child).
+        [
+            sys.executable,
+            "-m",
+            "circularity.dbt_child",
+            *step.args,
+            "--no-use-colors",
+            "--no-write-json",
+        ],
         env={**os.environ, **step.env},
         cwd=step.cwd,
         stdout=subprocess.PIPE,
@@ -219,7 +230,7 @@ def read_results(target_path: Path) -> DbtRun:
     if not run_results.exists():
         return DbtRun([], {}, [])
     results = json.loads(run_results.read_text())["results"]
-    nodes = _manifest_nodes(target_path)
+    nodes = node_details(target_path)
     seconds: dict[str, float] = {}
     tests: list[DbtTest] = []
     for result in results:
@@ -243,11 +254,16 @@ def read_results(target_path: Path) -> DbtRun:
     return DbtRun(failures, seconds, tests)
 
 
-def _manifest_nodes(target_path: Path) -> dict[str, dict]:
-    try:
-        return json.loads((target_path / "manifest.json").read_text())["nodes"]
-    except (OSError, ValueError, KeyError):
-        return {}
+def node_details(target_path: Path) -> dict[str, dict]:
+    """The nodes of a dbt run by unique id, in the manifest's shape: from the CLI's dbt child
+    (NODES_FILE) or from dbt's own manifest.json (a run by Dagster). Empty when neither can
+    be read: dbt stopped before it ran a node."""
+    for name in (NODES_FILE, "manifest.json"):
+        try:
+            return json.loads((target_path / name).read_text())["nodes"]
+        except (OSError, ValueError, KeyError):
+            continue
+    return {}
 
 
 def _test_observed(result: dict) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from circularity.csv_records import write_records
-from circularity.dbt_runner import DbtStep
+from circularity.dbt_runner import DbtStep, node_details
 from circularity.inputs import REQUIRED_COLUMNS, checked_header
 from circularity.sql_text import quote_identifier
 
@@ -88,9 +88,9 @@ def spark_step(step: DbtStep, folder: Path, spark_inputs: dict) -> DbtStep:
 
 def contract_types(target_path: Path) -> dict[str, list[tuple[str, str]]]:
     """Each mart's columns and DuckDB types, with NOT NULL where the column has that
-    constraint, from the contracts in dbt's manifest: a Spark build is held to the same
+    constraint, from the contracts of the dbt run's models: a Spark build is held to the same
     contract as a DuckDB one when its marts are copied in."""
-    nodes = json.loads((target_path / "manifest.json").read_text())["nodes"]
+    nodes = node_details(target_path)
     types: dict[str, list[tuple[str, str]]] = {}
     for node in nodes.values():
         if node.get("resource_type") != "model" or node.get("schema") != "marts":

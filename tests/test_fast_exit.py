@@ -5,12 +5,15 @@ garbage collections."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from circularity.dbt_runner import PROJECT_DIR, dbt_step, read_results
 
 
 def run_main(body: str) -> subprocess.CompletedProcess[str]:
@@ -129,3 +132,49 @@ def test_the_dbt_child_exits_with_the_status_dbt_gives() -> None:
     )
     assert unknown.returncode == 2  # dbt's own status for a usage error
     assert "No such command" in unknown.stderr
+
+
+def run_dbt_child(data: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`dbt build` of fx_rates.csv's base model and its data test, as the CLI runs dbt."""
+    step = dbt_step(tmp_path / "build.duckdb", data, None, tmp_path / "target")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "circularity.dbt_child",
+            *step.args,
+            "--select",
+            "base_csv__fx_rates",
+            "--no-write-json",
+        ],
+        env={**os.environ, **step.env},
+        cwd=step.cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_dbt_child_writes_the_results_the_gate_reads_without_the_manifest(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(PROJECT_DIR / "seeds" / "fx_rates.csv", data)
+    built = run_dbt_child(data, tmp_path)
+    assert built.returncode == 0, built.stdout
+    target = tmp_path / "target"
+    assert not (target / "manifest.json").exists()  # the cost this flag saves
+    run = read_results(target)
+    assert run.failures == []
+    assert [(t.name, t.column_name, t.success) for t in run.tests] == [
+        ("not_null_base_csv__fx_rates_source_line", "source_line", True)
+    ]
+
+    (data / "fx_rates.csv").unlink()  # the model fails: dbt's status 1, and why
+    failed = run_dbt_child(data, tmp_path)
+    assert failed.returncode == 1
+    [failure, skipped] = read_results(target).failures
+    assert failure.node == "model.circularity.base_csv__fx_rates"
+    assert failure.status == "error" and "missing input file" in failure.message
+    assert skipped.status == "skipped"
