@@ -4,6 +4,7 @@ recorded: nothing may leave file:// and nothing may fail."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -208,3 +209,38 @@ def test_data_docs_render_offline(built: tuple[Path, str], browser: Any) -> None
         assert all(url.startswith("file://") for url in requests), requests
     finally:
         page.close()
+
+
+def test_gx_page_templates_compile_once_per_user_and_a_broken_cache_only_costs_time(
+    tmp_path: Path,
+) -> None:
+    from jinja2.bccache import bc_magic
+
+    from circularity.data_docs_views import BestEffortBytecodeCache, CachedPageView
+
+    first = CachedPageView()
+    cache = first.env.bytecode_cache
+    assert isinstance(cache, BestEffortBytecodeCache)
+    folder = Path(cache.directory)
+    assert folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077 == 0
+    first.env.get_template("page.j2")
+
+    def compiles(cache: BestEffortBytecodeCache | None) -> int:
+        view = CachedPageView()
+        view.env.bytecode_cache = cache
+        compile_template = view.env.compile
+        calls = []
+        view.env.compile = lambda *args, **kwargs: (
+            calls.append(1) or compile_template(*args, **kwargs)
+        )
+        assert view.env.get_template("page.j2").filename.endswith("page.j2")
+        return len(calls)
+
+    assert compiles(cache) == 0  # another build: GX's page comes compiled from the cache
+    assert compiles(None) == 1  # what every build paid before
+
+    damaged = BestEffortBytecodeCache(str(tmp_path))
+    key = damaged.get_cache_key("page.j2", str(Path(first.env.get_template("page.j2").filename)))
+    (tmp_path / f"__jinja2_{key}.cache").write_bytes(bc_magic + b"damaged")
+    assert compiles(damaged) == 1
+    assert compiles(BestEffortBytecodeCache(str(tmp_path / "gone"))) == 1  # cannot write: fine
