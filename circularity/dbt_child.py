@@ -31,16 +31,11 @@ def node_fields(node: Any) -> dict[str, Any]:
     column, a model's schema and contracted columns."""
     return {
         "name": node.name,
-        "resource_type": str(node.resource_type),
+        "resource_type": node.resource_type.value,
         "schema": node.schema,
         "column_name": getattr(node, "column_name", None),
-        "columns": {
-            name: {
-                "data_type": column.data_type,
-                "constraints": [{"type": str(c.type)} for c in column.constraints],
-            }
-            for name, column in node.columns.items()
-        },
+        # dbt's own serialization of a column, as in the manifest: its enums as their values.
+        "columns": {name: column.to_dict() for name, column in node.columns.items()},
     }
 
 
@@ -57,6 +52,7 @@ def main() -> None:
         # that dbt registers on import (dbt-duckdb closes its database, multiprocessing
         # releases its semaphores) must run before it.
         from dbt.artifacts.schemas.run import RunExecutionResult
+        from dbt.cli.exceptions import DbtUsageException
         from dbt.cli.main import dbtRunner
         from dbt.flags import get_flags
 
@@ -67,7 +63,7 @@ def main() -> None:
         if isinstance(outcome.exception, KeyboardInterrupt):
             raise outcome.exception
         if outcome.result is None:
-            if type(outcome.exception).__name__ == "DbtUsageException":
+            if isinstance(outcome.exception, DbtUsageException):
                 # A mistake in the command line, which dbt leaves to its caller to print;
                 # any other failure dbt has logged already.
                 print(f"Error: {outcome.exception}", file=sys.stderr)

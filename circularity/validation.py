@@ -181,7 +181,7 @@ def _batch(
     return batch
 
 
-def _CACHED_VIEW(class_name: str) -> dict[str, str]:  # noqa: N802
+def _cached_view(class_name: str) -> dict[str, str]:
     return {"module_name": "circularity.data_docs_views", "class_name": class_name}
 
 
@@ -203,11 +203,11 @@ def _context(data_docs_dir: Path) -> Any:
             # no profiling section (the build profiles nothing).
             "site_index_builder": {
                 "class_name": "DefaultSiteIndexBuilder",
-                "view": _CACHED_VIEW("CachedIndexPageView"),
+                "view": _cached_view("CachedIndexPageView"),
             },
             "site_section_builders": {
-                "expectations": {"view": _CACHED_VIEW("CachedPageView")},
-                "validations": {"view": _CACHED_VIEW("CachedPageView")},
+                "expectations": {"view": _cached_view("CachedPageView")},
+                "validations": {"view": _cached_view("CachedPageView")},
                 "profiling": "None",  # GX's word for a section it leaves out
             },
         },

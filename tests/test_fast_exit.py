@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from circularity.dbt_runner import PROJECT_DIR, dbt_step, read_results
+from circularity.engines import contract_types
 
 
 def run_main(body: str) -> subprocess.CompletedProcess[str]:
@@ -134,8 +135,8 @@ def test_the_dbt_child_exits_with_the_status_dbt_gives() -> None:
     assert "No such command" in unknown.stderr
 
 
-def run_dbt_child(data: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """`dbt build` of fx_rates.csv's base model and its data test, as the CLI runs dbt."""
+def run_dbt_child(data: Path, tmp_path: Path, *selection: str) -> subprocess.CompletedProcess[str]:
+    """`dbt build` of some models and their data tests, as the CLI runs dbt."""
     step = dbt_step(tmp_path / "build.duckdb", data, None, tmp_path / "target")
     return subprocess.run(
         [
@@ -143,8 +144,7 @@ def run_dbt_child(data: Path, tmp_path: Path) -> subprocess.CompletedProcess[str
             "-m",
             "circularity.dbt_child",
             *step.args,
-            "--select",
-            "base_csv__fx_rates",
+            *(selection or ("--select", "base_csv__fx_rates")),
             "--no-write-json",
         ],
         env={**os.environ, **step.env},
@@ -178,3 +178,19 @@ def test_the_dbt_child_writes_the_results_the_gate_reads_without_the_manifest(
     assert failure.node == "model.circularity.base_csv__fx_rates"
     assert failure.status == "error" and "missing input file" in failure.message
     assert skipped.status == "skipped"
+
+
+def test_the_dbt_child_gives_the_spark_copy_the_marts_contracts(tmp_path: Path) -> None:
+    built = run_dbt_child(
+        # Cautious: not the tests that also need the fact tables.
+        PROJECT_DIR / "seeds",
+        tmp_path,
+        "--select",
+        "+dim_companies",
+        "--indirect-selection",
+        "cautious",
+    )
+    assert built.returncode == 0, built.stdout
+    columns = contract_types(tmp_path / "target")["dim_companies"]
+    assert ("company_id", "varchar not null") in columns
+    assert ("parent_id", "varchar") in columns  # nullable: no constraint

@@ -139,11 +139,11 @@ def seeds_as_of_builds(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _table(warehouse: Path, table: str) -> tuple[list[tuple], list[tuple]]:
-    """A mart's column names and types, and its rows in a total order."""
+    """A mart's column names, types and nullability, and its rows in a total order."""
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:
         columns = connection.execute(
-            "select column_name, data_type from information_schema.columns "
+            "select column_name, data_type, is_nullable from information_schema.columns "
             "where table_schema = 'marts' and table_name = ? order by ordinal_position",
             [table],
         ).fetchall()
