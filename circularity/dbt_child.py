@@ -21,10 +21,6 @@ from typing import Any
 from circularity.dbt_runner import NODES_FILE
 from circularity.fast_exit import run_then_exit
 
-# dbt's exit statuses (dbt.cli.exceptions): a node failed, or dbt could not run at all.
-_NODE_FAILED = 1
-_DBT_FAILED = 2
-
 
 def node_fields(node: Any) -> dict[str, Any]:
     """The fields of a node in the manifest's shape that the CLI reads: a test's name and
@@ -55,6 +51,7 @@ def main() -> None:
         from dbt.cli.exceptions import DbtUsageException
         from dbt.cli.main import dbtRunner
         from dbt.flags import get_flags
+        from dbt.utils import ExitCodes
 
         # dbt's modules live as long as the process: frozen, the garbage collector no longer
         # scans them again and again while dbt runs (0.2 s of a seeds build).
@@ -67,12 +64,12 @@ def main() -> None:
                 # A mistake in the command line, which dbt leaves to its caller to print;
                 # any other failure dbt has logged already.
                 print(f"Error: {outcome.exception}", file=sys.stderr)
-            return 0 if outcome.success else _DBT_FAILED
+            return ExitCodes.Success if outcome.success else ExitCodes.UnhandledError
         flags = get_flags()
         if isinstance(outcome.result, RunExecutionResult) and not flags.WRITE_JSON:
             target_path = Path(flags.PROJECT_DIR or ".") / (flags.TARGET_PATH or "target")
             write_artifacts(outcome.result, target_path)
-        return 0 if outcome.success else _NODE_FAILED
+        return ExitCodes.Success if outcome.success else ExitCodes.ModelError
 
     run_then_exit(dbt_command_line)
 
