@@ -41,13 +41,19 @@ def template_cache() -> BestEffortBytecodeCache | None:
         return None
 
 
-class CachedPageView(DefaultJinjaPageView):
+class _CompiledOnce:
+    """Set the cache on the Jinja environment that a GX view makes for itself."""
+
+    env: Any
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.env.bytecode_cache = template_cache()
 
 
-class CachedIndexPageView(DefaultJinjaIndexPageView):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.env.bytecode_cache = template_cache()
+class CachedPageView(_CompiledOnce, DefaultJinjaPageView):
+    """GX's page of a suite or of a validation result."""
+
+
+class CachedIndexPageView(_CompiledOnce, DefaultJinjaIndexPageView):
+    """GX's index page."""
