@@ -166,21 +166,26 @@ def dbt_step(database: Path, data_dir: Path, as_of: date | None, target_path: Pa
 _NODE_RESULT = re.compile(r"(\d+) of (\d+) (OK|PASS|ERROR|FAIL|WARN|SKIP)\S* (.*?)\s\.{3,}")
 
 
+def dbt_child_command(args: list[str]) -> list[str]:
+    """The command line of the CLI's dbt child process for dbt's `args`. With
+    --no-write-json the child writes the two artifacts the CLI reads (see dbt_child)."""
+    return [
+        sys.executable,
+        "-m",
+        "circularity.dbt_child",
+        *args,
+        "--no-use-colors",
+        "--no-write-json",
+    ]
+
+
 def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> DbtRun:
     """Run a DbtStep in a child process, reporting each finished node as it finishes, so a
     long build shows where it is. Returns the nodes that failed, errored or were skipped."""
     step.target_path.mkdir(exist_ok=True)
     _restore_partial_parse(step.target_path)
     with subprocess.Popen(
-        # --no-write-json: the child writes the two artifacts the CLI reads (see dbt_child).
-        [
-            sys.executable,
-            "-m",
-            "circularity.dbt_child",
-            *step.args,
-            "--no-use-colors",
-            "--no-write-json",
-        ],
+        dbt_child_command(step.args),
         env={**os.environ, **step.env},
         cwd=step.cwd,
         stdout=subprocess.PIPE,

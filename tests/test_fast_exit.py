@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from circularity.dbt_runner import PROJECT_DIR, dbt_step, read_results
+from circularity.dbt_runner import PROJECT_DIR, dbt_child_command, dbt_step, read_results
 from circularity.engines import contract_types
 
 
@@ -139,14 +139,7 @@ def run_dbt_child(data: Path, tmp_path: Path, *selection: str) -> subprocess.Com
     """`dbt build` of some models and their data tests, as the CLI runs dbt."""
     step = dbt_step(tmp_path / "build.duckdb", data, None, tmp_path / "target")
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "circularity.dbt_child",
-            *step.args,
-            *(selection or ("--select", "base_csv__fx_rates")),
-            "--no-write-json",
-        ],
+        dbt_child_command([*step.args, *(selection or ("--select", "base_csv__fx_rates"))]),
         env={**os.environ, **step.env},
         cwd=step.cwd,
         capture_output=True,
