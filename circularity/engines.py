@@ -139,7 +139,12 @@ def copy_spark_build(folder: Path, database: Path, target_path: Path) -> None:
             if not files:
                 raise RuntimeError(f"Spark wrote no Parquet file for {name} in {warehouse}")
             source = "select * from read_parquet($files)"
-            if schema == "marts" and table in contracts:
+            if schema == "marts":
+                if table not in contracts:
+                    # Never copied untyped: the contract is what holds Spark to DuckDB.
+                    raise RuntimeError(
+                        f"no contract for {name} in the dbt run's results in {target_path}"
+                    )
                 columns = ", ".join(
                     f"{quote_identifier(column)} {data_type}"
                     for column, data_type in contracts[table]
