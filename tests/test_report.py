@@ -241,6 +241,6 @@ def test_gx_page_templates_compile_once_per_user_and_a_broken_cache_only_costs_t
 
     damaged = BestEffortBytecodeCache(str(tmp_path))
     key = damaged.get_cache_key("page.j2", first.env.get_template("page.j2").filename)
-    (tmp_path / f"__jinja2_{key}.cache").write_bytes(bc_magic + b"damaged")
+    (tmp_path / (damaged.pattern % key)).write_bytes(bc_magic + b"damaged")
     assert compiles(damaged) == 1
     assert compiles(BestEffortBytecodeCache(str(tmp_path / "gone"))) == 1  # cannot write: fine
