@@ -3,9 +3,9 @@ build's DuckDB file) or Apache Spark through dbt-spark (`circularity build --eng
 
 Spark runs the same models; only I/O differs, and it lives here:
 
-- before dbt, the input files are turned into clean CSVs of records with
-  `circularity.csv_records` (the very reader behind the DuckDB base models), which Spark's
-  base models read, so records, physical line numbers and read errors are exactly DuckDB's;
+- before dbt, each input file is read by `circularity.ingest` (the very reader behind the
+  DuckDB base models) and its rows written to a clean CSV, which Spark's base models read,
+  so records, physical line numbers and read errors are exactly DuckDB's;
 - after dbt, every table Spark built (Parquet in the build's work folder) is copied into
   the build's DuckDB file, the marts cast to the types of their enforced contracts, so the
   gate, the publish and every reader see the same warehouse whichever engine built it."""
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from circularity.csv_records import write_records
 from circularity.dbt_runner import DbtStep, node_details
-from circularity.inputs import REQUIRED_COLUMNS, checked_header
+from circularity.ingest import load_input
+from circularity.inputs import REQUIRED_COLUMNS
 from circularity.sql_text import quote_identifier
 
 ENGINES = ("duckdb", "spark")
@@ -42,16 +42,18 @@ def check_engine(engine: str) -> str:
 
 
 def write_spark_inputs(folder: Path, data_dir: Path) -> dict:
-    """Write the clean CSV of records of every input file into `folder/spark-inputs` and
-    return the dbt var `spark_inputs` (the folder and each file's contract columns). The
-    header checks are those of the DuckDB base models (circularity.ingest)."""
+    """Write the rows of the DuckDB base model of every input file (circularity.ingest, with
+    its header checks) to a clean CSV in `folder/spark-inputs` and return the dbt var
+    `spark_inputs` (the folder and each file's contract columns)."""
     inputs = folder / SPARK_INPUTS
     inputs.mkdir(parents=True, exist_ok=True)
     columns: dict[str, list[str]] = {}
-    for file_name, required in REQUIRED_COLUMNS.items():
-        path, header = checked_header(data_dir, file_name)
-        write_records(path, inputs / file_name, required, header)
-        columns[file_name.removesuffix(".csv")] = list(required)
+    with duckdb.connect() as connection:
+        for file_name, required in REQUIRED_COLUMNS.items():
+            load_input(connection, data_dir, file_name).write_csv(
+                str(inputs / file_name), header=True
+            )
+            columns[file_name.removesuffix(".csv")] = list(required)
     return {"dir": str(inputs.resolve()), "columns": columns}
 
 

@@ -4,7 +4,8 @@ models, so that `dbt build`, `circularity build` and Dagster all read files the 
 The file's header is checked first (a missing or doubled required column, or a file that is
 not UTF-8 text, stops the build naming the file); then `csv_records` writes every record
 with its physical line to a plain CSV beside the database, which DuckDB reads in parallel
-with the path bound as a parameter, never pasted into SQL."""
+with the path bound as a parameter, never pasted into SQL, taking the contract's columns
+from wherever the header put them."""
 
 from __future__ import annotations
 
@@ -35,13 +36,11 @@ _READ_RECORDS = """
 _CHILD_PROCESS_BYTES = 16 * 1_048_576
 
 
-def _write_records(
-    path: Path, records: Path, columns: tuple[str, ...], header: Header
-) -> ReadStats:
+def _write_records(path: Path, records: Path, header: Header) -> ReadStats:
     if path.stat().st_size < _CHILD_PROCESS_BYTES:
-        return write_records(path, records, columns, header)
+        return write_records(path, records, header)
     completed = subprocess.run(
-        [sys.executable, "-m", "circularity.csv_records", str(path), str(records), *columns],
+        [sys.executable, "-m", "circularity.csv_records", str(path), str(records)],
         capture_output=True,
         text=True,
         check=False,
@@ -65,13 +64,12 @@ def load_input(
 ) -> duckdb.DuckDBPyRelation:
     """Every physical line of `data_dir/file_name` after the header, as a relation: one row
     per record (or blank line) with its start line, line count, read error, raw text and the
-    contract's columns as text, untrimmed.
+    contract's columns as text, untrimmed, in the contract's order.
 
     The relation reads the record file when dbt writes the model's table, so the rows are
     copied once; the record file is removed when the relation is gone (or, at the latest,
     when the process exits)."""
     path, header = checked_header(Path(data_dir), file_name)
-    columns = REQUIRED_COLUMNS[file_name]
     handle, name = tempfile.mkstemp(
         prefix=f".ingested_{file_name.removesuffix('.csv')}-",
         suffix=".csv",
@@ -80,14 +78,15 @@ def load_input(
     os.close(handle)
     records = Path(name)
     try:
-        stats = _write_records(path, records, columns, header)
+        stats = _write_records(path, records, header)
     except BaseException:
         records.unlink(missing_ok=True)
         raise
     # A record of any length: DuckDB's limit is on a line in bytes, and an output line
     # holds a record's text and fields (each at most 4 bytes a character, quotes doubled).
     max_line_size = max(2_097_152, 16 * stats.longest_line + 4096)
-    relation = connection.sql(
+    fields = [f"field_{number}" for number in range(1, len(header.names) + 1)]
+    read = connection.sql(
         _READ_RECORDS,
         params={
             "path": str(records),
@@ -97,11 +96,38 @@ def load_input(
                 "is_blank": "BOOLEAN",
                 "read_error": "VARCHAR",
                 "record": "VARCHAR",
-                **{column: "VARCHAR" for column in columns},
+                **dict.fromkeys(fields, "VARCHAR"),
             },
             "max_line_size": max_line_size,
             "buffer_size": max(16 * 1_048_576, 2 * max_line_size),
         },
     )
+    relation = read.select(*_contract_columns(header, file_name, fields))
     weakref.finalize(relation, records.unlink, missing_ok=True)
     return relation
+
+
+def _contract_columns(header: Header, file_name: str, fields: list[str]) -> list[duckdb.Expression]:
+    """The meta columns and the contract's columns, taken by their place in the header. The
+    raw text of a record written as it is (empty in the record file) is its fields joined by
+    commas: staging rebuilds it when the file's columns are the contract's, in its order;
+    otherwise it is rebuilt here from every field of the file."""
+    columns = REQUIRED_COLUMNS[file_name]
+    record = duckdb.ColumnExpression("record")
+    if header.names != columns:
+        every_field = [
+            duckdb.CoalesceOperator(duckdb.ColumnExpression(field), duckdb.ConstantExpression(""))
+            for field in fields
+        ]
+        record = duckdb.CoalesceOperator(
+            record,
+            duckdb.FunctionExpression("concat_ws", duckdb.ConstantExpression(","), *every_field),
+        ).alias("record")
+    meta = [
+        *map(duckdb.ColumnExpression, ("source_line", "line_count", "is_blank", "read_error")),
+        record,
+    ]
+    return meta + [
+        duckdb.ColumnExpression(fields[header.names.index(column)]).alias(column)
+        for column in columns
+    ]

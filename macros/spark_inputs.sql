@@ -1,7 +1,7 @@
-{#- Spark's base models: each reads the clean CSV of records that `circularity build
-    --engine spark` wrote with circularity.csv_records before dbt (the same file the DuckDB
-    base models read), so records, line numbers and read errors are exactly DuckDB's. The
-    dbt var `spark_inputs` gives the folder and each file's contract columns. -#}
+{#- Spark's base models: each reads the clean CSV that `circularity build --engine spark`
+    wrote before dbt from the rows of the DuckDB base model (circularity.ingest), so
+    records, line numbers and read errors are exactly DuckDB's. The dbt var `spark_inputs`
+    gives the folder and each file's contract columns. -#}
 
 {#- A Spark SQL string literal of a path (backslashes and quotes escaped). -#}
 {% macro spark_string_literal(value) -%}

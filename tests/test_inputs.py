@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from circularity.csv_records import read_header, split_fields, write_records
+from circularity.csv_records import read_header, split_fields, unquoted_parts, write_records
+from circularity.ingest import load_input
 from circularity.inputs import InputError, check_data_dir, count_physical_lines
 from tests.conftest import write_data_dir
 
@@ -66,9 +70,9 @@ def test_records_lines_and_reasons(tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
     source.write_bytes(b'a,b\n1,2\n\n"x\ny",3\n4\n"open,5\n6,7\n')
     out = tmp_path / "out.csv"
-    stats = write_records(source, out, ("a", "b"), read_header(source))
+    stats = write_records(source, out, read_header(source))
     rows = out.read_text().splitlines()
-    assert rows[0] == "source_line,line_count,is_blank,read_error,record,a,b"
+    assert rows[0] == "source_line,line_count,is_blank,read_error,record,field_1,field_2"
     assert rows[1] == "2,1,,,,1,2"
     assert rows[2] == "3,1,true,,,,"
     assert rows[3:6] == ['4,2,,,"""x', 'y"",3","x', 'y","3"']
@@ -82,7 +86,7 @@ def test_wrong_field_counts_say_which_fix_fits(tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
     source.write_bytes(b"a,b,c\n1,2,3,4\n1,2\n")
     out = tmp_path / "out.csv"
-    write_records(source, out, ("a", "b", "c"), read_header(source))
+    write_records(source, out, read_header(source))
     too_many, too_few = out.read_text().splitlines()[1:3]
     assert "found 4; a comma inside a value needs the value in double quotes" in too_many
     assert "found 2; an empty field still needs its comma, and a value that holds a line " in (
@@ -142,7 +146,7 @@ def test_a_line_of_tabs_is_a_record_not_a_blank_line(tmp_path: Path) -> None:
     source = tmp_path / "rows.csv"
     source.write_bytes(b"a,b\n   \n\t\n \t \n1,2\n")
     out = tmp_path / "out.csv"
-    stats = write_records(source, out, ("a", "b"), read_header(source))
+    stats = write_records(source, out, read_header(source))
     errors = duckdb.execute(
         "select source_line::int, read_error from read_csv(?, all_varchar = true) "
         "where read_error is not null order by 1",
@@ -164,7 +168,7 @@ def test_a_row_of_blank_fields_is_an_empty_row(tmp_path: Path, ending: str, head
     source = tmp_path / "rows.csv"
     source.write_bytes((ending.join([header, *lines]) + ending).encode())
     out = tmp_path / "out.csv"
-    stats = write_records(source, out, ("a", "b", "c"), read_header(source))
+    stats = write_records(source, out, read_header(source))
     errors = dict(
         duckdb.execute(
             "select source_line::int, read_error from read_csv(?, all_varchar = true) "
@@ -179,3 +183,96 @@ def test_a_row_of_blank_fields_is_an_empty_row(tmp_path: Path, ending: str, head
         8: "wrong number of fields",
     }
     assert (stats.records, stats.blank_lines, stats.unreadable) == (7, 1, 4)
+
+
+# RFC 4180 as a grammar, written here apart from the reader's string methods: fields are
+# quoted (quotes inside doubled) or plain (no comma, quote or line break).
+_FIELD = r'"((?:[^"]|"")*)"|([^,"\r\n]*)'
+_RFC_4180_RECORD = re.compile(rf"(?:{_FIELD})(?:,(?:{_FIELD}))*", re.S)
+_RFC_4180_FIELD = re.compile(rf"(?:^|,)(?:{_FIELD})", re.S)
+
+
+def rfc_4180_fields(text: str) -> list[str] | None:
+    if not _RFC_4180_RECORD.fullmatch(text):
+        return None
+    return [
+        quoted.replace('""', '"') if quoted else plain
+        for quoted, plain in _RFC_4180_FIELD.findall(text)
+    ]
+
+
+def test_records_split_as_the_rfc_4180_grammar_says_on_every_short_text() -> None:
+    """Every text of up to 7 characters of quote, comma, line break and one other character
+    (the grammar treats all others alike) that can be a record (a line break ends the record
+    unless a quote is open): the reader's split (string methods, for speed) finds the same
+    malformed quoting and the same fields as the grammar, and so does its quick count of
+    fields."""
+    for size in range(8):
+        for characters in itertools.product('"x,\n', repeat=size):
+            text = "".join(characters)
+            if "\n" in text and '"' not in text:
+                continue
+            expected = rfc_4180_fields(text)
+            assert split_fields(text) == expected, repr(text)
+            parts = unquoted_parts(text)
+            assert (parts is None) == (expected is None), repr(text)
+            if parts is not None:
+                assert "".join(parts).count(",") + 1 == len(expected), repr(text)
+
+
+QUOTED_EVERYWHERE = {  # header -> readable lines, and lines that cannot be read with why
+    '"currency","rate_date","usd_per_unit"': (
+        [
+            '"EUR","2025-01-01","1.1"',
+            '"E,UR","2025-01-02","say ""1"""',
+            'EUR,"2025-01-03",1.2',
+            '" EUR ","",""',
+            '"""","2025-01-04",""""',
+            "EUR,2025-01-05,1.3",
+        ],
+        {
+            '"",""," "': "an empty row",
+            '"EUR"x,"2025-01-05",1': "malformed quoting",
+            '"EUR","2025-01-06"': "wrong number of fields",
+            '"EUR","2025-01-07","1,5",""': "wrong number of fields",
+        },
+    ),
+    # R's write.csv: every text quoted, and the row names first, in a column with no name.
+    '"","usd_per_unit","currency","rate_date"': (
+        [
+            '"1","1.1","EUR","2025-01-01"',
+            '"2","say ""1""","E,UR","2025-01-02"',
+            "3,1.2,EUR,2025-01-03",
+            '"4",,"EUR",',
+        ],
+        {
+            '"5","1","EUR"': "wrong number of fields",
+            '"6"x,"1","EUR","2025-01-06"': "malformed quoting",
+            ' ,"","  ",': "an empty row",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("header", QUOTED_EVERYWHERE)
+def test_a_file_that_quotes_every_field_reads_as_the_csv_module_reads_it(
+    tmp_path: Path, header: str
+) -> None:
+    """R and database exports quote every field: such records are handed to DuckDB as they
+    are, and must give the contract's columns as Python's own CSV reader reads them, from
+    wherever the header puts them, with their raw text; the ones that cannot be read are
+    rejected as in any other file."""
+    readable, unreadable = QUOTED_EVERYWHERE[header]
+    lines = [header, *readable, *unreadable]
+    (tmp_path / "fx_rates.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    rows = load_input(duckdb.connect(), tmp_path, "fx_rates.csv").fetchall()
+    assert [row[0] for row in rows] == list(range(2, len(lines) + 1))
+    # A line read as it is, in the contract's order, has its raw text rebuilt in staging.
+    assert [row[4] or ",".join(value or "" for value in row[5:]) for row in rows] == lines[1:]
+    names = next(csv.reader([header]))
+    places = [names.index(column) for column in ("currency", "rate_date", "usd_per_unit")]
+    assert [[value or "" for value in row[5:]] for row in rows if row[3] is None] == [
+        [fields[place] for place in places] for fields in csv.reader(readable)
+    ]
+    rejected = {row[4]: row[3].split(":")[0] for row in rows if row[3] is not None}
+    assert rejected == unreadable
