@@ -81,6 +81,10 @@ class FileNotText(Exception):
     """The file as a whole is not UTF-8 CSV text (UTF-16, binary): no record can be read."""
 
 
+class HeaderNotReadable(Exception):
+    """The header line is UTF-8 text but cannot be split into column names."""
+
+
 @dataclass(frozen=True)
 class Header:
     names: tuple[str, ...]  # trimmed and lower-cased, in file order
@@ -97,15 +101,15 @@ class ReadStats:
 
 def sniff_text(path: Path) -> None:
     """Refuse a file that is not UTF-8 text as a whole, before reading any record: a UTF-16 or
-    UTF-32 byte order mark, or NUL bytes in its first 64 KiB (UTF-16 without a mark, or a
-    binary file)."""
+    UTF-32 byte order mark, or NUL bytes in its first line (UTF-16 without a mark, or a
+    binary file). NUL bytes further on are a record's problem: that record is rejected."""
     with path.open("rb") as handle:
         start = handle.read(1 << 16)
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileNotText("it is saved as UTF-16 (or UTF-32), not UTF-8")
-    # UTF-16 text is about half NUL bytes; a CSV with a few NULs in its notes is not.
-    if start.count(b"\x00") > max(16, len(start) // 10):
-        raise FileNotText("it holds NUL bytes throughout (UTF-16 without a mark, or binary)")
+    # UTF-16 holds a NUL beside every ASCII character, the header's included.
+    if b"\x00" in start.split(b"\n", 1)[0].split(b"\r", 1)[0]:
+        raise FileNotText("it holds NUL bytes in its header (UTF-16 without a mark, or binary)")
 
 
 def unquoted_parts(text: str) -> list[str] | None:
@@ -150,7 +154,7 @@ def split_fields(text: str) -> list[str] | None:
 
 def read_header(path: Path) -> Header:
     """The header's names, trimmed and lower-cased. Raises FileNotText for a file that is not
-    UTF-8 text."""
+    UTF-8 text, and HeaderNotReadable for a header line whose quoting cannot be read."""
     sniff_text(path)
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         line = handle.readline()
@@ -158,8 +162,16 @@ def read_header(path: Path) -> Header:
     if _UNREADABLE.search(text):
         raise FileNotText("its header line is not UTF-8 text (undecodable or control bytes)")
     fields = split_fields(text)
+    if fields is None and text.count('"') % 2:
+        raise HeaderNotReadable(
+            "a quoted column name holds a line break, or a quote never closes; write the "
+            "whole header on the first line"
+        )
     if fields is None:
-        raise FileNotText("its header line has malformed quoting")
+        raise HeaderNotReadable(
+            "malformed quoting in the header; enclose each quoted column name in double "
+            "quotes, with nothing after the closing quote"
+        )
     return Header(tuple(name.strip().lower() for name in fields))
 
 
@@ -248,13 +260,25 @@ class _Writer:
 
     def _close_pending(self) -> None:
         text = "".join(self.pending).rstrip("\r\n")
-        if unquoted_parts(text) is not None:
-            lines = len(self.pending)
-            start = self.pending_start
-            self.pending = []
-            self._record(start, lines, text)
-        else:
+        if unquoted_parts(text) is None and not self._field_closes_in_text():
             self._recover()
+            return
+        lines = len(self.pending)
+        start = self.pending_start
+        self.pending = []
+        self._record(start, lines, text)
+
+    def _field_closes_in_text(self) -> bool:
+        """Whether the quoted field opened on the first pending line closes within the text
+        of the lines after it (a typo after the close, like `note" ,` or `note"x`, makes the
+        record malformed, one record to reject whole), rather than the quote that evened
+        the count opening a field of its own (after a comma or at the start of a line),
+        which means the first quote never closed. Its first quote not doubled decides."""
+        rest = "".join(self.pending[1:])
+        position = rest.find('"')
+        while position != -1 and rest.startswith('""', position):
+            position = rest.find('"', position + 2)
+        return position > 0 and rest[position - 1] not in ",\r\n"
 
     def _recover(self) -> None:
         """The quote opened on the first pending line does not close into a readable record:
@@ -310,10 +334,9 @@ class _Writer:
         """Write a record that cannot be read, with its reason, and count it."""
         self.stats.records += 1
         self.stats.unreadable += 1
-        shown = _shown(text)
-        if "\x00" in shown:  # DuckDB's CSV reader ends a value at NUL: show it instead
-            shown = shown.replace("\x00", "\\0")
-        self.out.write(f"{start},{lines},,{_quote(reason)},{_quote(shown)},{self.empty_fields}\n")
+        self.out.write(
+            f"{start},{lines},,{_quote(reason)},{_quote(_shown(text))},{self.empty_fields}\n"
+        )
 
 
 def _read_lines(lines, writer: _Writer) -> None:

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from circularity.csv_records import FileNotText, Header, read_header
+from circularity.csv_records import FileNotText, Header, HeaderNotReadable, read_header
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "companies.csv": ("company_id", "name", "parent_id", "kind", "country"),
@@ -71,23 +71,13 @@ def check_data_dir(data_dir: Path) -> list[InputFile]:
         raise InputError(f"data directory {data_dir} does not exist or is not a directory")
     problems: list[str] = []
     files: list[InputFile] = []
-    for name, required in REQUIRED_COLUMNS.items():
-        path = data_dir / name
-        if not path.is_file():
-            problems.append(f"{path}: missing input file; every data directory needs {name}")
-            continue
+    for name in REQUIRED_COLUMNS:
         try:
-            columns = read_header(path).names
-        except FileNotText as error:
-            problems.append(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8")
+            path, header = checked_header(data_dir, name)
+        except InputError as error:
+            problems.append(str(error))
             continue
-        except OSError as error:
-            problems.append(f"{path}: cannot read the file ({error.strerror or error})")
-            continue
-        found = header_problems(path, columns, required)
-        problems.extend(found)
-        if not found:
-            files.append(InputFile(name, path, columns))
+        files.append(InputFile(name, path, header.names))
     if problems:
         raise InputError("\n".join(problems))
     return files
@@ -103,6 +93,10 @@ def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
         header = read_header(path)
     except FileNotText as error:
         raise InputError(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8") from error
+    except HeaderNotReadable as error:
+        raise InputError(f"{path}, line 1: {error}") from error
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the file ({error.strerror or error})") from error
     problems = header_problems(path, header.names, REQUIRED_COLUMNS[file_name])
     if problems:
         raise InputError("\n".join(problems))

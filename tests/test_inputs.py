@@ -276,3 +276,65 @@ def test_a_file_that_quotes_every_field_reads_as_the_csv_module_reads_it(
     ]
     rejected = {row[4]: row[3].split(":")[0] for row in rows if row[3] is not None}
     assert rejected == unreadable
+
+
+def _read_errors(out: Path) -> dict[int, str]:
+    """Each rejected record's start line and the first words of its reason."""
+    rows = duckdb.execute(
+        "select source_line::int, read_error from read_csv(?, all_varchar = true) "
+        "where read_error is not null",
+        [str(out)],
+    ).fetchall()
+    return {line: error.split(":")[0] for line, error in rows}
+
+
+def test_a_record_full_of_nul_bytes_is_rejected_and_the_file_read(tmp_path: Path) -> None:
+    """NUL bytes in a record (2,000 on one line, or a crash's padding after the last line)
+    reject that record; only a header with NUL bytes (UTF-16, binary) refuses the file."""
+    source = tmp_path / "x.csv"
+    source.write_bytes(b"a,b\n1,2\n3," + b"\x00" * 2000 + b"\n5,6\n" + b"\x00" * 4096)
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, read_header(source))
+    control = "a control character (such as NUL or U+0001) in the record"
+    assert _read_errors(out) == {3: control, 5: control}
+    assert (stats.records, stats.unreadable) == (4, 2)
+
+
+def test_a_quote_typo_in_a_multi_line_record_rejects_the_record_whole(tmp_path: Path) -> None:
+    """A quoted note over three lines with text after its closing quote is one malformed
+    record: the lines of the note are not read as records of their own. A quote that never
+    closes rejects its own line only, and the lines after it are read again, up to a quote
+    that opens a field of its own (after a comma or at the start of a line)."""
+    source = tmp_path / "x.csv"
+    source.write_bytes(
+        b'a,b,c\n1,"note\n7,8,9\nend of note" ,3\n2,ok,3\n5,"never closed,6\n7,8,9\n'
+        b'10,"two\nlines",11\n'
+    )
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, read_header(source))
+    assert _read_errors(out) == {2: "malformed quoting", 6: "unterminated quote"}
+    read = duckdb.execute(
+        "select source_line::int, line_count, field_1 from read_csv(?, all_varchar = true) "
+        "where read_error is null order by 1",
+        [str(out)],
+    ).fetchall()
+    assert read == [(5, "1", "2"), (7, "1", "7"), (8, "2", "10")]
+    assert (stats.records, stats.physical_lines) == (5, 9)
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ('currency,rate_date,usd_per_unit,"my\nnote"\n', "a quoted column name holds a line break"),
+        ('currency,rate_date,usd_per_unit,"my" note\n', "malformed quoting in the header"),
+    ],
+)
+def test_a_header_whose_quoting_cannot_be_read_says_what_to_fix(
+    tmp_path: Path, header: str, said: str
+) -> None:
+    """The file is UTF-8 text: the message is about the header, not the encoding."""
+    data = write_data_dir(tmp_path / "d")
+    (data / "fx_rates.csv").write_text(header + "EUR,2025-01-01,1.1,x\n")
+    message = refusal(data)
+    assert message.startswith(f"{data / 'fx_rates.csv'}, line 1: {said}")
+    assert "UTF-8" not in message

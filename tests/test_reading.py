@@ -113,8 +113,8 @@ REJECTED = {  # source_line -> the start of the reason
     28: "announced_date '0000-01-01' is not a date",
     29: "unknown instrument 'Equity'",
     30: "currency 'usd' is not an ISO 4217 code",
-    32: "ambiguous company name 'meta' in investor_name: it matches meta_a, meta_b",
-    34: "unknown company 'x3'",
+    32: "ambiguous company name 'meta' in investor: it matches meta_a, meta_b",
+    34: "company 'x3' in investor is rejected in companies.csv: fix its row there",
     36: "amount_millions '2e3' is not a number",
     37: "an empty row: every field is blank",
 }
@@ -211,6 +211,7 @@ def test_rejected_records_keep_their_raw_text(hostile):
     assert records[5] == deal("d03", notes="caf\ufffd")  # the byte shown as U+FFFD
     assert records[26] == deal("d20", amount_millions='"1,000"')
     assert records[8] == deal("d05", notes="a\x01b")
+    assert records[7] == deal("d04", notes="a\x00b")  # NUL kept as it is
 
 
 def test_fields_are_trimmed_before_they_are_judged(hostile):
