@@ -2,8 +2,10 @@
 -- A company is accepted only when its own row is sound, its id is the first of its kind,
 -- and its parent chain reaches a top-level company through accepted companies.
 
-{# The companies that may head or join a group: the first sound row of each id. Spark's
-   walk (macros/company_walk.sql) starts from the same CTEs. #}
+{# The first row by line owns its id, whether it is sound or rejected for another reason (a
+   record that cannot be split has no readable id and owns none); the companies that may
+   head or join a group are the owners that are sound. Spark's walk
+   (macros/company_walk.sql) starts from the same CTEs. #}
 {% set candidate_ctes -%}
 companies as (
     select * from {{ ref('stg_csv__companies') }}
@@ -14,7 +16,8 @@ first_line_per_id as (
         company_key,
         min(source_line) as first_line
     from companies
-    where row_reason is null
+    where split_error is null
+      and company_key is not null
     group by company_key
 ),
 
@@ -24,6 +27,7 @@ candidates as (
     inner join first_line_per_id
         on companies.company_key = first_line_per_id.company_key
         and companies.source_line = first_line_per_id.first_line
+    where companies.row_reason is null
 )
 {%- endset %}
 
@@ -49,7 +53,7 @@ judged as (
         {{ first_reason([
             'companies.row_reason',
             "case when companies.source_line <> first_line_per_id.first_line then 'duplicate company_id ''' || companies.company_id || ''' (first on line ' || first_line_per_id.first_line || '): give each company one row' end",
-            "case when rolled_up.company_key is null and companies.parent_key not in (select company_key from candidates) then 'parent_id ''' || companies.parent_id || ''' names no company: add that company or blank parent_id' end",
+            "case when rolled_up.company_key is null and companies.parent_key not in (select owners.company_key from first_line_per_id as owners) then 'parent_id ''' || companies.parent_id || ''' names no company: add that company or blank parent_id' end",
             "case when rolled_up.company_key is null then 'parent_id ''' || companies.parent_id || ''' does not lead to a top-level company: the parent chain loops or passes a rejected company' end",
         ]) }} as rejection_reason
     from companies

@@ -28,7 +28,8 @@ first_line_per_alias as (
         alias_key,
         min(source_line) as first_line
     from aliases
-    where row_reason is null
+    where split_error is null
+        and alias_key is not null
     group by alias_key
 ),
 

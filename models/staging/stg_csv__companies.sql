@@ -25,6 +25,7 @@ final as (
         lower(parent_id) as parent_key,
         kind,
         country,
+        split_error,
         row_reason
     from judged
 )

@@ -20,6 +20,7 @@ final as (
         lower(alias) as alias_key,
         company_id,
         lower(company_id) as company_key,
+        split_error,
         row_reason
     from judged
 )
