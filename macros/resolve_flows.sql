@@ -5,6 +5,9 @@
       names the resolved columns take), and details: the file's own columns that the
       resolved rows carry on to its fact mart. -#}
 {% macro resolve_flows(staging_model, ids) %}
+{#- Reasons name the file's columns (investor), not the staging ones (investor_name). -#}
+{%- set from_column = ids.from_name | replace('_name', '') -%}
+{%- set to_column = ids.to_name | replace('_name', '') -%}
 
 with
 
@@ -33,10 +36,13 @@ repeated_ids as (
     having count(*) > 1
 ),
 
-superseded_ids_in_file as (
+-- Rows announced after the as-of date were not written yet: a supersedes id naming one
+-- names no row.
+superseded_ids_in_build as (
     select distinct {{ ids.id }} as flow_id
     from {{ ref(staging_model) }}
-    where {{ ids.id }} in (
+    where {{ in_build_condition() }}
+      and {{ ids.id }} in (
         select {{ ids.supersedes }} from {{ ref(staging_model) }}
         where {{ ids.supersedes }} is not null
     )
@@ -61,6 +67,8 @@ converted as {{ not_materialized() }} (
         to_company.group_id as {{ ids.to_id | replace('_id', '_group_id') }},
         from_company.matching_companies as from_matches,
         to_company.matching_companies as to_matches,
+        from_company.rejected_company_id as from_rejected,
+        to_company.rejected_company_id as to_rejected,
         supersedable.flow_id as supersedes_known,
         case
             when in_build.currency = 'USD' then 1.0
@@ -73,7 +81,7 @@ converted as {{ not_materialized() }} (
         on lower(in_build.{{ ids.from_name }}) = from_company.name_key
     left join company_names as to_company
         on lower(in_build.{{ ids.to_name }}) = to_company.name_key
-    left join superseded_ids_in_file as supersedable
+    left join superseded_ids_in_build as supersedable
         on in_build.{{ ids.supersedes }} = supersedable.flow_id
     left join rates_on_days
         on in_build.currency = rates_on_days.currency
@@ -90,13 +98,16 @@ judged as {{ not_materialized() }} (
             'unreadable_reason',
             'row_reason',
             "case when source_line <> first_line then 'duplicate " ~ ids.id ~ " ''' || " ~ ids.id ~ " || ''' (first on line ' || first_line || '): give each row its own id' end",
-            "case when from_matches is not null then 'ambiguous company name ''' || " ~ ids.from_name ~ " || ''' in " ~ ids.from_name ~ ": it matches ' || from_matches || '; use the company_id' end",
-            "case when to_matches is not null then 'ambiguous company name ''' || " ~ ids.to_name ~ " || ''' in " ~ ids.to_name ~ ": it matches ' || to_matches || '; use the company_id' end",
-            "case when " ~ ids.from_id ~ " is null then 'unknown company ''' || " ~ ids.from_name ~ " || ''' in " ~ ids.from_name ~ ": add it to companies.csv or company_aliases.csv' end",
-            "case when " ~ ids.to_id ~ " is null then 'unknown company ''' || " ~ ids.to_name ~ " || ''' in " ~ ids.to_name ~ ": add it to companies.csv or company_aliases.csv' end",
+            "case when from_matches is not null then 'ambiguous company name ''' || " ~ ids.from_name ~ " || ''' in " ~ from_column ~ ": it matches ' || from_matches || '; use the company_id' end",
+            "case when to_matches is not null then 'ambiguous company name ''' || " ~ ids.to_name ~ " || ''' in " ~ to_column ~ ": it matches ' || to_matches || '; use the company_id' end",
+            "case when from_rejected is not null then 'company ''' || " ~ ids.from_name ~ " || ''' in " ~ from_column ~ " is rejected in companies.csv: fix its row there (see rejected_rows for why)' end",
+            "case when to_rejected is not null then 'company ''' || " ~ ids.to_name ~ " || ''' in " ~ to_column ~ " is rejected in companies.csv: fix its row there (see rejected_rows for why)' end",
+            "case when " ~ ids.from_id ~ " is null then 'unknown company ''' || " ~ ids.from_name ~ " || ''' in " ~ from_column ~ ": add it to companies.csv or company_aliases.csv' end",
+            "case when " ~ ids.to_id ~ " is null then 'unknown company ''' || " ~ ids.to_name ~ " || ''' in " ~ to_column ~ ": add it to companies.csv or company_aliases.csv' end",
             "case when " ~ (ids.from_id | replace('_id', '_group_id')) ~ " = " ~ (ids.to_id | replace('_id', '_group_id')) ~ " then 'flow from group ''' || " ~ (ids.from_id | replace('_id', '_group_id')) ~ " || ''' to itself: ' || " ~ ids.from_id ~ " || ' and ' || " ~ ids.to_id ~ " || ' roll up to the same group' end",
             "case when usd_per_unit is null then 'no ' || currency || ' rate in fx_rates.csv on or before ' || announced_date || ': add one' end",
             "case when " ~ is_too_large('amount_millions', 'amount_approximate', 'usd_per_unit') ~ " then 'amount too large' end",
+            "case when amount_millions is null and amount_approximate is not null then 'amount too large to keep exactly: at most 26 digits before the decimal point' end",
             "case when " ~ ids.supersedes ~ " = " ~ ids.id ~ " then '" ~ ids.supersedes ~ " ''' || " ~ ids.supersedes ~ " || ''' names the row itself: a row cannot replace itself' end",
             "case when " ~ ids.supersedes ~ " is not null and supersedes_known is null then '" ~ ids.supersedes ~ " ''' || " ~ ids.supersedes ~ " || ''' names no row of " ~ staging_model | replace('stg_csv__', '') ~ ".csv' end",
         ]) }} as rejection_reason
