@@ -193,7 +193,7 @@ def _local_images(text: str, site: Path, images: str) -> str:
 def publish_site(built: Path, target: Path) -> None:
     """Replace the site in `target` with `built`: remove the files the previous build
     listed in the manifest, copy the new ones, list them. A file in `target` that no build
-    wrote (a user's) is left alone."""
+    wrote (a user's) is left alone, even where the new site has a file of that name."""
     target.mkdir(parents=True, exist_ok=True)
     manifest = target / MANIFEST
     previous: list[str] = []
@@ -211,6 +211,8 @@ def publish_site(built: Path, target: Path) -> None:
     for source in sorted(p for p in built.rglob("*") if p.is_file()):
         relative = source.relative_to(built)
         destination = target / relative
+        if destination.exists() or destination.is_symlink():
+            continue  # a user's file: what the earlier build wrote is gone by now
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, destination)
         written.append(relative.as_posix())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from circularity import report
 from circularity import workspace as workspaces
 from circularity.sql_text import quote_identifier
 from circularity.workspace import Workspace
@@ -37,6 +38,7 @@ def open_workspace(workspace: Workspace) -> None:
     """Check that the build may replace the warehouse, remove what killed builds left
     behind, and make this build's own work folder."""
     check_replaceable(workspace.warehouse)
+    check_side_files(workspace)
     workspaces.remove_left_behind(workspace.warehouse)
     try:
         workspace.create()
@@ -71,6 +73,18 @@ def check_replaceable(warehouse: Path) -> None:
             raise _not_ours(warehouse)
     finally:
         connection.close()
+
+
+def check_side_files(workspace: Workspace) -> None:
+    """Beside the warehouse a build writes its report page: a file of that name that no
+    build wrote is the user's and is refused, left as it is. (In the data docs folder, files
+    the user put there are left alone: see data_docs.publish_site.)"""
+    page = report.default_path(workspace.warehouse)
+    if (page.exists() or page.is_symlink()) and not (page.is_file() and report.is_report(page)):
+        raise WarehouseError(
+            f"refusing to replace {page}: Circularity did not write it, and the build writes "
+            "its report there; move it, or choose another --warehouse"
+        )
 
 
 def _has_build_runs(connection: duckdb.DuckDBPyConnection, database: str | None) -> bool:

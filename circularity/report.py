@@ -144,8 +144,16 @@ def run(args: argparse.Namespace) -> int:
     warehouse: Path = args.warehouse.expanduser()
     if warehouse_missing(warehouse):
         return 2
+    out = args.out or default_path(warehouse)
+    if (out.exists() or out.is_symlink()) and not (out.is_file() and is_report(out)):
+        print(
+            f"error: refusing to replace {out}: Circularity did not write it; "
+            "choose another file with --out",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        path = write_report(warehouse, args.out)
+        path = write_report(warehouse, out)
     except (duckdb.Error, OSError) as error:
         print(f"error: cannot write the report: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
@@ -155,6 +163,17 @@ def run(args: argparse.Namespace) -> int:
 
 def default_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.report.html")
+
+
+def is_report(path: Path) -> bool:
+    """Whether `path` is a page this module wrote (its title says so), which a build may
+    replace; any other file at a build's report path is the user's."""
+    try:
+        with path.open("rb") as page:
+            start = page.read(4096)
+    except OSError:
+        return False
+    return b"<title>Circularity report: " in start
 
 
 def write_report(warehouse: Path, out: Path | None = None) -> Path:

@@ -115,6 +115,32 @@ def test_report_command_writes_where_asked(built: tuple[Path, str], tmp_path: Pa
     assert "amazon &gt; anthropic &gt; amazon" in out.read_text()  # escaped
 
 
+def test_report_command_replaces_its_own_page_but_no_other_file(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    warehouse, _ = built
+    out = tmp_path / "page.html"
+
+    def report() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CLI, "report", "--warehouse", str(warehouse), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert report().returncode == 0
+    assert report().returncode == 0  # its own page, written again
+    out.write_text("<html>my notes</html>")
+    refused = report()
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"error: refusing to replace {out}: Circularity did not write it; "
+        "choose another file with --out"
+    )
+    assert out.read_text() == "<html>my notes</html>"
+
+
 def test_data_docs_folder_is_the_builds_own(built: tuple[Path, str]) -> None:
     warehouse, _ = built
     docs = warehouse.with_name("circularity.data_docs")

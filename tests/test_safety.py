@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from circularity import locking
+from circularity import data_docs, locking
 from circularity.dbt_runner import PROJECT_DIR
 from circularity.pipeline import BuildConfig, build
 from circularity.workspace import MARK, Workspace, build_prefix, lock_file, remove_left_behind
@@ -90,6 +90,44 @@ def test_refuses_to_replace_what_is_not_a_circularity_warehouse(
     after = {p.name: (_digest(p) if p.is_file() else None) for p in users.parent.rglob("*")}
     assert {name: value for name, value in after.items() if not name.endswith(".lock")} == before
     assert not _leftovers(tmp_path, users)
+
+
+def test_refuses_to_replace_a_users_file_where_the_build_writes_its_report(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    """The build writes `<stem>.report.html` beside the warehouse: a file of that name that
+    no build wrote is the user's, and the build stops before it touches anything."""
+    data, published = published_once
+    warehouse = _copy_published(published, tmp_path / "side.duckdb")
+    (tmp_path / "side.report.html").write_text("<html>my own page</html>")
+    before = {p: _digest(p) for p in tmp_path.rglob("*") if p.is_file()}
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 2
+    line = _one_plain_error(completed.stderr)
+    assert line.startswith("error: refusing to ") and "Circularity did not write" in line
+    after = {p: _digest(p) for p in tmp_path.rglob("*") if p.is_file()}
+    assert {p: d for p, d in after.items() if not p.name.endswith(".lock")} == before
+
+
+def test_a_users_file_inside_the_data_docs_folder_is_left_as_it_is(tmp_path: Path) -> None:
+    """A file the user put in the build's data docs folder is never replaced or removed,
+    even where the new site has a file of that name."""
+    built = tmp_path / "built"
+    (built / "validations").mkdir(parents=True)
+    (built / "index.html").write_text("site 1")
+    (built / "validations" / "a.html").write_text("a 1")
+    site = tmp_path / "site"
+    data_docs.publish_site(built, site)
+    (site / "notes.txt").write_text("mine")
+    (site / "validations" / "b.html").write_text("mine too")
+    (built / "index.html").write_text("site 2")
+    (built / "validations" / "a.html").unlink()
+    (built / "validations" / "b.html").write_text("b 2")
+    data_docs.publish_site(built, site)
+    assert (site / "index.html").read_text() == "site 2"
+    assert not (site / "validations" / "a.html").exists()
+    assert (site / "notes.txt").read_text() == "mine"
+    assert (site / "validations" / "b.html").read_text() == "mine too"
 
 
 def test_backslash_in_the_warehouse_path_is_refused(tmp_path: Path) -> None:
