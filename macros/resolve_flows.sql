@@ -154,13 +154,16 @@ select * from final
 {% endmacro %}
 
 {#- Whether an amount's USD value is 10^24 millions or more: exact for USD, on the
-    approximate value otherwise (the exact product may not fit in DECIMAL(38)). -#}
+    approximate (double precision) product otherwise, as the exact product may not fit in
+    DECIMAL(38). That product is off by a few parts in 10^16 at most, so it is held to
+    10^24 less a part in 10^12: no exact product it lets through can overflow the
+    conversion below, at the cost of rejecting values within a part in 10^12 of 10^24. -#}
 {% macro is_too_large(amount, approximate, usd_per_unit) -%}
     case
         when {{ usd_per_unit }} = 1
             then ({{ amount }} is null and {{ approximate }} is not null)
                 or {{ amount }} >= cast('1000000000000000000000000' as decimal(38, 12))
-        else {{ approximate }} * cast({{ usd_per_unit }} as double) >= 1e24
+        else {{ approximate }} * cast({{ usd_per_unit }} as double) >= 0.999999999999e24
     end
 {%- endmacro %}
 
