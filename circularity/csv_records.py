@@ -44,6 +44,8 @@ _MALFORMED_OUTSIDE_QUOTES = re.compile(r'[^,"]"|"[^,"]|[\r\n]')
 _FIELD_END = "\x00"
 # A line that ends inside a quoted field it opened: the start of a multi-line record.
 _OPENS_QUOTE = re.compile(rf"(?:{_FIELD},)*\"(?:[^\"]|\"\")*", re.S)
+# The complete fields before the quote that opens a multi-line record.
+_FIELDS_BEFORE_OPEN = re.compile(rf"(?:{_FIELD},)*", re.S)
 # Control characters other than tab, CR and LF, and the stand-ins for undecodable bytes.
 _UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 _NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
@@ -270,15 +272,23 @@ class _Writer:
 
     def _field_closes_in_text(self) -> bool:
         """Whether the quoted field opened on the first pending line closes within the text
-        of the lines after it (a typo after the close, like `note" ,` or `note"x`, makes the
-        record malformed, one record to reject whole), rather than the quote that evened
-        the count opening a field of its own (after a comma or at the start of a line),
-        which means the first quote never closed. Its first quote not doubled decides."""
-        rest = "".join(self.pending[1:])
+        of the lines after it, with a typo after the close (`note" ,3` or `note"x,3`): then
+        the lines are one malformed record, rejected whole. Otherwise the first quote never
+        closed, and the lines after it are read again.
+
+        The first quote after it that is not doubled is taken as the close when it follows
+        text (a quote after a comma or at the start of a line opens a field of its own) and
+        the record then has the header's number of fields; a stray quote in a later record
+        seldom gives both."""
+        rest = "".join(self.pending[1:]).rstrip("\r\n")
         position = rest.find('"')
         while position != -1 and rest.startswith('""', position):
             position = rest.find('"', position + 2)
-        return position > 0 and rest[position - 1] not in ",\r\n"
+        if position <= 0 or rest[position - 1] in ",\r\n":
+            return False
+        before = _FIELDS_BEFORE_OPEN.match(self.pending[0]).group().count(",")
+        after = "".join(rest[position + 1 :].split('"')[::2]).count(",")
+        return before + 1 + after == self.expected
 
     def _recover(self) -> None:
         """The quote opened on the first pending line does not close into a readable record:

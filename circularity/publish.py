@@ -76,9 +76,15 @@ def check_replaceable(warehouse: Path) -> None:
 
 
 def check_side_files(workspace: Workspace) -> None:
-    """Beside the warehouse a build writes its report page: a file of that name that no
-    build wrote is the user's and is refused, left as it is. (In the data docs folder, files
-    the user put there are left alone: see data_docs.publish_site.)"""
+    """Beside the warehouse a build writes its report page and its data docs folder: a file
+    of either name that no build wrote is the user's and is refused, left as it is. (In the
+    data docs folder, files the user put there are left alone: see data_docs.publish_site.)"""
+    folder = workspace.data_docs
+    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        raise WarehouseError(
+            f"refusing to replace {folder}: Circularity did not write it, and the build writes "
+            "its data docs folder there; move it, or choose another --warehouse"
+        )
     page = report.default_path(workspace.warehouse)
     if (page.exists() or page.is_symlink()) and not (page.is_file() and report.is_report(page)):
         raise WarehouseError(

@@ -16,14 +16,14 @@
 {%- endmacro %}
 
 {#- A plain decimal number read to `scale` decimals, or null when it is not one or has
-    more integer digits than DECIMAL(38, scale) holds (amounts that large are judged too
-    large). Decimals beyond `scale` are dropped, not rounded: an amount cut at 12 decimals
+    more integer digits than DECIMAL(38, scale) holds, or than `integer_digits` (amounts
+    that large are judged too large). Decimals beyond `scale` are dropped, not rounded: an amount cut at 12 decimals
     and then rounded half-up to the cent gives the cent of its exact value, where rounding
     twice would not (0.00499999999999999 is 0.00, not 0.01). -#}
-{% macro parse_decimal(value, scale=12) -%}
+{% macro parse_decimal(value, scale=12, integer_digits=none) -%}
     case
         when {{ is_plain_number(value) }}
-            and length({{ ltrim_characters("split_part(" ~ ltrim_characters(value, '+-') ~ ", '.', 1)", '0') }}) <= {{ 38 - scale }}
+            and length({{ ltrim_characters("split_part(" ~ ltrim_characters(value, '+-') ~ ", '.', 1)", '0') }}) <= {{ integer_digits or 38 - scale }}
             then cast(
                 case
                     when instr({{ value }}, '.') > 0

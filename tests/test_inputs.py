@@ -303,23 +303,29 @@ def test_a_record_full_of_nul_bytes_is_rejected_and_the_file_read(tmp_path: Path
 def test_a_quote_typo_in_a_multi_line_record_rejects_the_record_whole(tmp_path: Path) -> None:
     """A quoted note over three lines with text after its closing quote is one malformed
     record: the lines of the note are not read as records of their own. A quote that never
-    closes rejects its own line only, and the lines after it are read again, up to a quote
-    that opens a field of its own (after a comma or at the start of a line)."""
+    closes rejects its own line only, and the lines after it are read again, whether the
+    quote that evens the count opens a field of its own or is a stray one that would not
+    give the record its number of fields."""
     source = tmp_path / "x.csv"
     source.write_bytes(
         b'a,b,c\n1,"note\n7,8,9\nend of note" ,3\n2,ok,3\n5,"never closed,6\n7,8,9\n'
-        b'10,"two\nlines",11\n'
+        b'10,"two\nlines",11\n20,"never closed either\n21,22,23\n24,25,27" tv\n'
     )
     out = tmp_path / "out.csv"
     stats = write_records(source, out, read_header(source))
-    assert _read_errors(out) == {2: "malformed quoting", 6: "unterminated quote"}
+    assert _read_errors(out) == {
+        2: "malformed quoting",
+        6: "unterminated quote",
+        10: "unterminated quote",
+        12: "malformed quoting",
+    }
     read = duckdb.execute(
         "select source_line::int, line_count, field_1 from read_csv(?, all_varchar = true) "
         "where read_error is null order by 1",
         [str(out)],
     ).fetchall()
-    assert read == [(5, "1", "2"), (7, "1", "7"), (8, "2", "10")]
-    assert (stats.records, stats.physical_lines) == (5, 9)
+    assert read == [(5, "1", "2"), (7, "1", "7"), (8, "2", "10"), (11, "1", "21")]
+    assert (stats.records, stats.physical_lines) == (8, 12)
 
 
 @pytest.mark.parametrize(

@@ -92,14 +92,16 @@ def test_refuses_to_replace_what_is_not_a_circularity_warehouse(
     assert not _leftovers(tmp_path, users)
 
 
-def test_refuses_to_replace_a_users_file_where_the_build_writes_its_report(
-    tmp_path: Path, published_once: tuple[Path, Path]
+@pytest.mark.parametrize("name", ["side.report.html", "side.data_docs"])
+def test_refuses_to_replace_a_users_file_where_the_build_writes_beside_the_warehouse(
+    tmp_path: Path, published_once: tuple[Path, Path], name: str
 ) -> None:
-    """The build writes `<stem>.report.html` beside the warehouse: a file of that name that
-    no build wrote is the user's, and the build stops before it touches anything."""
+    """The build writes `<stem>.report.html` and the folder `<stem>.data_docs` beside the
+    warehouse: a file of either name that no build wrote is the user's, and the build stops
+    before it touches anything."""
     data, published = published_once
     warehouse = _copy_published(published, tmp_path / "side.duckdb")
-    (tmp_path / "side.report.html").write_text("<html>my own page</html>")
+    (tmp_path / name).write_text("<html>my own page</html>")
     before = {p: _digest(p) for p in tmp_path.rglob("*") if p.is_file()}
     completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
     assert completed.returncode == 2

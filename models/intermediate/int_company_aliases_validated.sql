@@ -40,6 +40,7 @@ judged as (
         aliases.alias,
         aliases.alias_key,
         target_company.company_id,
+        aliases.company_key,
         {{ first_reason([
             'aliases.row_reason',
             "case when aliases.source_line <> first_line_per_alias.first_line then 'duplicate alias ''' || aliases.alias || ''' (first on line ' || first_line_per_alias.first_line || '): give each alias one row' end",

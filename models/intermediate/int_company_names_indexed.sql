@@ -2,8 +2,8 @@
 -- case-insensitively after trimming. An id wins over a name, a name over an alias; a key
 -- that names two companies at its best rank is ambiguous: it resolves to no company and
 -- lists the companies it matches, so that a flow naming it is rejected as ambiguous. The
--- ids and names of rejected companies that no accepted company claims resolve to no
--- company either, and name the rejected company, so that a flow naming one says so.
+-- ids, names and aliases of rejected companies that no accepted company claims resolve to
+-- no company either, and name the rejected company, so that a flow naming one says so.
 
 with
 
@@ -62,6 +62,16 @@ matches as (
     group by candidate_names.name_key
 ),
 
+rejected_company_aliases as (
+    select
+        aliases.alias_key,
+        rejected_companies.company_id
+    from {{ ref('int_company_aliases_validated') }} as aliases
+    inner join rejected_companies
+        on aliases.company_key = lower(rejected_companies.company_id)
+    where aliases.rejection_reason is not null
+),
+
 rejected_names as (
     select
         lower(company_id) as name_key,
@@ -73,6 +83,11 @@ rejected_names as (
         company_id
     from rejected_companies
     where name is not null
+    union all
+    select
+        alias_key as name_key,
+        company_id
+    from rejected_company_aliases
 ),
 
 rejected_names_unclaimed as (

@@ -18,7 +18,8 @@ typed as (
         amount_qualifier,
         period_years as period_years_text,
         -- Read to 6 decimals (half a minute), the precision annualized amounts divide by.
-        cast({{ parse_decimal('period_years', 6) }} as decimal(38, 12)) as period_years,
+        cast({{ parse_decimal('period_years', 6, integer_digits=26) }} as decimal(38, 12))
+            as period_years,
         category,
         supersedes_pledge_id,
         source_url,
@@ -37,7 +38,7 @@ judged as (
             [missing_fields_reason(['pledge_id', 'pledger', 'recipient', 'currency', 'amount_qualifier', 'category', 'source_url'])]
             + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')
             + [
-                "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years (to 6 decimals): write e.g. 5, or leave it blank when unknown' end",
+                "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years' || case when period_years = 0 and translate(period_years_text, '0.+-', '') <> '' then ' (to 6 decimals)' else '' end || ': write e.g. 5, or leave it blank when unknown' end",
                 unknown_value_reason('category', var('categories'), 'category'),
                 currency_reason('currency'),
             ]
