@@ -46,6 +46,8 @@ _FIELD_END = "\x00"
 _OPENS_QUOTE = re.compile(rf"(?:{_FIELD},)*\"(?:[^\"]|\"\")*", re.S)
 # The complete fields before the quote that opens a multi-line record.
 _FIELDS_BEFORE_OPEN = re.compile(rf"(?:{_FIELD},)*", re.S)
+# How many physical lines a header may span before its open quote is judged unterminated.
+_HEADER_LINES = 100
 # Control characters other than tab, CR and LF, and the stand-ins for undecodable bytes.
 _UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 _NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
@@ -84,12 +86,13 @@ class FileNotText(Exception):
 
 
 class HeaderNotReadable(Exception):
-    """The header line is UTF-8 text but cannot be split into column names."""
+    """The header is UTF-8 text but cannot be split into column names."""
 
 
 @dataclass(frozen=True)
 class Header:
     names: tuple[str, ...]  # trimmed and lower-cased, in file order
+    lines: int = 1  # physical lines: more when a quoted name holds a line break
 
 
 @dataclass
@@ -159,22 +162,27 @@ def read_header(path: Path) -> Header:
     UTF-8 text, and HeaderNotReadable for a header line whose quoting cannot be read."""
     sniff_text(path)
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        line = handle.readline()
-    text = line.rstrip("\r\n")
+        lines = [handle.readline()]
+        # A quoted column name may hold line breaks (RFC 4180): the header runs on until
+        # its quotes close, within reason.
+        while "".join(lines).count('"') % 2 and len(lines) < _HEADER_LINES and lines[-1]:
+            lines.append(handle.readline())
+    lines = [line for line in lines if line]  # not the empty read at the end of the file
+    text = "".join(lines).rstrip("\r\n")
     if _UNREADABLE.search(text):
         raise FileNotText("its header line is not UTF-8 text (undecodable or control bytes)")
-    fields = split_fields(text)
-    if fields is None and text.count('"') % 2:
+    if text.count('"') % 2:
         raise HeaderNotReadable(
-            "a quoted column name holds a line break, or a quote never closes; write the "
-            "whole header on the first line"
+            "a quote in the header never closes; close it, or double a quote that is part of "
+            "a column name"
         )
+    fields = split_fields(text)
     if fields is None:
         raise HeaderNotReadable(
             "malformed quoting in the header; enclose each quoted column name in double "
             "quotes, with nothing after the closing quote"
         )
-    return Header(tuple(name.strip().lower() for name in fields))
+    return Header(tuple(name.strip().lower() for name in fields), len(lines))
 
 
 def _quote(value: str) -> str:
@@ -443,8 +451,12 @@ def write_records(source: Path, destination: Path, header: Header) -> ReadStats:
     ):
         fields = (f"field_{number}" for number in range(1, len(header.names) + 1))
         out.write(",".join((*META_COLUMNS, *fields)) + "\n")
-        next(lines, None)
         writer = _Writer(out, header, stats)
+        for number in range(1, header.lines + 1):
+            next(lines, None)
+            if number > 1:  # a line of the header: no record, but a line to account for
+                out.write(f"{number},1,true,,,{writer.empty_fields}\n")
+        writer.line_number = header.lines
         _read_lines(lines, writer)
         writer.finish()
         stats.physical_lines = writer.line_number

@@ -331,7 +331,7 @@ def test_a_quote_typo_in_a_multi_line_record_rejects_the_record_whole(tmp_path: 
 @pytest.mark.parametrize(
     ("header", "said"),
     [
-        ('currency,rate_date,usd_per_unit,"my\nnote"\n', "a quoted column name holds a line break"),
+        ('currency,rate_date,usd_per_unit,"my\n', "a quote in the header never closes"),
         ('currency,rate_date,usd_per_unit,"my" note\n', "malformed quoting in the header"),
     ],
 )
@@ -340,7 +340,26 @@ def test_a_header_whose_quoting_cannot_be_read_says_what_to_fix(
 ) -> None:
     """The file is UTF-8 text: the message is about the header, not the encoding."""
     data = write_data_dir(tmp_path / "d")
-    (data / "fx_rates.csv").write_text(header + "EUR,2025-01-01,1.1,x\n")
+    (data / "fx_rates.csv").write_text(header)
     message = refusal(data)
     assert message.startswith(f"{data / 'fx_rates.csv'}, line 1: {said}")
     assert "UTF-8" not in message
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_a_header_with_a_line_break_in_a_quoted_name_is_read(tmp_path: Path, ending: str) -> None:
+    """RFC 4180 allows a line break in any quoted field, a column name's too: the header
+    runs on until its quote closes, its lines are accounted for, and records start after."""
+    lines = ['Currency,"my', 'own note",rate_date,usd_per_unit', "EUR,x,2025-01-01,1.1"]
+    (tmp_path / "fx_rates.csv").write_bytes((ending.join(lines) + ending).encode())
+    assert read_header(tmp_path / "fx_rates.csv").names == (
+        "currency",
+        f"my{ending}own note",
+        "rate_date",
+        "usd_per_unit",
+    )
+    rows = load_input(duckdb.connect(), tmp_path, "fx_rates.csv").fetchall()
+    assert [(row[0], row[2], row[5:]) for row in rows] == [
+        (2, True, (None, None, None)),
+        (3, None, ("EUR", "2025-01-01", "1.1")),
+    ]

@@ -130,8 +130,8 @@ COMPANIES = (
     + "y1,Y1,nobody,other,US\ny2,Y2,y1,other,US\n"
 )
 # fx_rates with its columns in another order, spaces and case in the header, and an extra
-# column, which is ignored.
-FX_RATES = "Rate_Date , usd_per_unit,comment,CURRENCY\n2025-01-01,1.1,ecb,EUR\n"
+# column, which is ignored, whose quoted name holds a line break (the header is 2 lines).
+FX_RATES = 'Rate_Date , usd_per_unit,"com\nment",CURRENCY\n2025-01-01,1.1,ecb,EUR\n'
 
 
 @pytest.fixture(scope="module")
