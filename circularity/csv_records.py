@@ -117,23 +117,34 @@ def sniff_text(path: Path) -> None:
         raise FileNotText("it holds NUL bytes in its header (UTF-16 without a mark, or binary)")
 
 
-def unquoted_parts(text: str) -> list[str] | None:
-    """The parts of one record's text outside its double-quoted fields, or None when its
-    quoting is malformed (RFC 4180, line breaks only inside quotes). Found with string
-    methods, not a regular expression per field, so that files that quote every field read
-    fast.
+def _quote_pieces(text: str) -> list[str] | None:
+    """One record's text split on every quote, or None when its quoting is malformed
+    (RFC 4180, line breaks only inside quotes). Judged with string methods, not a regular
+    expression per field, so that files that quote every field read fast.
 
-    Split on every quote, the even-numbered parts are outside quotes; an empty one between
-    two others is a doubled quote inside a field. Quoting is well formed when the number of
-    quotes is even and, wherever a part outside meets a quote, it meets it with a comma: the
-    quote opens or closes a whole field."""
+    The even-numbered pieces are outside quotes; an empty one between two others is a
+    doubled quote inside a field. Quoting is well formed when the number of quotes is even
+    and, wherever a piece outside meets a quote, it meets it with a comma: the quote opens
+    or closes a whole field."""
     pieces = text.split('"')
     if len(pieces) % 2 == 0:  # an odd number of quotes: one never closes
         return None
-    outside = pieces[::2]
-    if _MALFORMED_OUTSIDE_QUOTES.search('"'.join(outside)):
+    if _MALFORMED_OUTSIDE_QUOTES.search('"'.join(pieces[::2])):
         return None
-    return outside
+    return pieces
+
+
+def unquoted_parts(text: str) -> list[str] | None:
+    """The parts of one record's text outside its double-quoted fields, or None when its
+    quoting is malformed (see _quote_pieces)."""
+    pieces = _quote_pieces(text)
+    return None if pieces is None else pieces[::2]
+
+
+def field_names(header: Header) -> list[str]:
+    """The record file's names for the file's columns, in the file's order: the file's own
+    names may be blank, repeated or anything else."""
+    return [f"field_{number}" for number in range(1, len(header.names) + 1)]
 
 
 def split_fields(text: str) -> list[str] | None:
@@ -142,13 +153,13 @@ def split_fields(text: str) -> list[str] | None:
     rejected before they are split."""
     if '"' not in text:
         return text.split(",")
-    if unquoted_parts(text) is None:
+    pieces = _quote_pieces(text)
+    if pieces is None:
         return None
     if _FIELD_END in text:
         raise ValueError("a record holding a NUL byte cannot be split into fields")
     # Outside quotes, commas end fields and an empty part between two others is a doubled
     # quote; inside, everything is data. The quotes themselves go.
-    pieces = text.split('"')
     last = len(pieces) - 1
     pieces[::2] = [
         part.replace(",", _FIELD_END) if part else '"' if 0 < index < last else ""
@@ -449,8 +460,7 @@ def write_records(source: Path, destination: Path, header: Header) -> ReadStats:
         source.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as lines,
         destination.open("w", encoding="utf-8", newline="\n") as out,
     ):
-        fields = (f"field_{number}" for number in range(1, len(header.names) + 1))
-        out.write(",".join((*META_COLUMNS, *fields)) + "\n")
+        out.write(",".join((*META_COLUMNS, *field_names(header))) + "\n")
         writer = _Writer(out, header, stats)
         for number in range(1, header.lines + 1):
             next(lines, None)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from circularity.csv_records import Header, ReadStats, write_records
+from circularity.csv_records import META_COLUMNS, Header, ReadStats, field_names, write_records
 from circularity.inputs import REQUIRED_COLUMNS, InputError, checked_header
 
 _READ_RECORDS = """
@@ -85,7 +85,7 @@ def load_input(
     # A record of any length: DuckDB's limit is on a line in bytes, and an output line
     # holds a record's text and fields (each at most 4 bytes a character, quotes doubled).
     max_line_size = max(2_097_152, 16 * stats.longest_line + 4096)
-    fields = [f"field_{number}" for number in range(1, len(header.names) + 1)]
+    fields = field_names(header)
     read = connection.sql(
         _READ_RECORDS,
         params={
@@ -123,10 +123,7 @@ def _contract_columns(header: Header, file_name: str, fields: list[str]) -> list
             record,
             duckdb.FunctionExpression("concat_ws", duckdb.ConstantExpression(","), *every_field),
         ).alias("record")
-    meta = [
-        *map(duckdb.ColumnExpression, ("source_line", "line_count", "is_blank", "read_error")),
-        record,
-    ]
+    meta = [record if name == "record" else duckdb.ColumnExpression(name) for name in META_COLUMNS]
     return meta + [
         duckdb.ColumnExpression(fields[header.names.index(column)]).alias(column)
         for column in columns

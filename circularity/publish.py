@@ -86,7 +86,7 @@ def check_side_files(workspace: Workspace) -> None:
             "its data docs folder there; move it, or choose another --warehouse"
         )
     page = report.default_path(workspace.warehouse)
-    if (page.exists() or page.is_symlink()) and not (page.is_file() and report.is_report(page)):
+    if not report.may_replace(page):
         raise WarehouseError(
             f"refusing to replace {page}: Circularity did not write it, and the build writes "
             "its report there; move it, or choose another --warehouse"

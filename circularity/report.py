@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if warehouse_missing(warehouse):
         return 2
     out = args.out or default_path(warehouse)
-    if (out.exists() or out.is_symlink()) and not (out.is_file() and is_report(out)):
+    if not may_replace(out):
         print(
             f"error: refusing to replace {out}: Circularity did not write it; "
             "choose another file with --out",
@@ -165,9 +165,13 @@ def default_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.report.html")
 
 
-def is_report(path: Path) -> bool:
-    """Whether `path` is a page this module wrote (its title says so), which a build may
-    replace; any other file at a build's report path is the user's."""
+def may_replace(path: Path) -> bool:
+    """Whether a report may be written to `path`: nothing is there, or a page this module
+    wrote (its title says so). Any other file there is the user's."""
+    if not (path.exists() or path.is_symlink()):
+        return True
+    if not path.is_file():
+        return False
     try:
         with path.open("rb") as page:
             start = page.read(4096)

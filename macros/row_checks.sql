@@ -17,9 +17,9 @@
 
 {#- A plain decimal number read to `scale` decimals, or null when it is not one or has
     more integer digits than DECIMAL(38, scale) holds, or than `integer_digits` (amounts
-    that large are judged too large). Decimals beyond `scale` are dropped, not rounded: an amount cut at 12 decimals
-    and then rounded half-up to the cent gives the cent of its exact value, where rounding
-    twice would not (0.00499999999999999 is 0.00, not 0.01). -#}
+    that large are judged too large). Decimals beyond `scale` are dropped, not rounded: an
+    amount cut at 12 decimals and then rounded half-up to the cent gives the cent of its
+    exact value, where rounding twice would not (0.00499999999999999 is 0.00, not 0.01). -#}
 {% macro parse_decimal(value, scale=12, integer_digits=none) -%}
     case
         when {{ is_plain_number(value) }}
@@ -32,6 +32,17 @@
                 end
                 as decimal(38, {{ scale }})
             )
+    end
+{%- endmacro %}
+
+{#- ' (to N decimals)' when parse_decimal read a number that is not zero as 0, because its
+    digits lie beyond `scale` decimals; else ''. For reasons that say a value is not
+    positive. -#}
+{% macro cut_to_zero_note(text, parsed, scale) -%}
+    case
+        when {{ parsed }} = 0 and translate({{ text }}, '0.+-', '') <> ''
+            then ' (to {{ scale }} decimals)'
+        else ''
     end
 {%- endmacro %}
 

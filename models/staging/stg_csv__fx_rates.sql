@@ -24,7 +24,7 @@ judged as (
         {{ first_reason([
             missing_fields_reason(['currency', 'usd_per_unit']),
             currency_reason('currency'),
-            "case when usd_per_unit_value is null or usd_per_unit_value <= 0 then 'usd_per_unit ''' || usd_per_unit || ''' is not a positive number' || case when usd_per_unit_value = 0 and translate(usd_per_unit, '0.+-', '') <> '' then ' (to 10 decimals)' else '' end || ': write the US dollars one unit buys, like 1.0850' end",
+            "case when usd_per_unit_value is null or usd_per_unit_value <= 0 then 'usd_per_unit ''' || usd_per_unit || ''' is not a positive number' || " ~ cut_to_zero_note('usd_per_unit', 'usd_per_unit_value', 10) ~ " || ': write the US dollars one unit buys, like 1.0850' end",
         ]) }} as row_reason
     from typed
 ),

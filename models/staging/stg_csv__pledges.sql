@@ -38,7 +38,7 @@ judged as (
             [missing_fields_reason(['pledge_id', 'pledger', 'recipient', 'currency', 'amount_qualifier', 'category', 'source_url'])]
             + amount_reasons('amount_text', 'amount_approximate', 'amount_qualifier')
             + [
-                "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years' || case when period_years = 0 and translate(period_years_text, '0.+-', '') <> '' then ' (to 6 decimals)' else '' end || ': write e.g. 5, or leave it blank when unknown' end",
+                "case when period_years_text is not null and (period_years is null or period_years <= 0) then 'period_years ''' || period_years_text || ''' is not a positive number of years' || " ~ cut_to_zero_note('period_years_text', 'period_years', 6) ~ " || ': write e.g. 5, or leave it blank when unknown' end",
                 unknown_value_reason('category', var('categories'), 'category'),
                 currency_reason('currency'),
             ]
