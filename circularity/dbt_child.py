@@ -20,6 +20,7 @@ from typing import Any
 
 from circularity.dbt_runner import NODES_FILE
 from circularity.fast_exit import run_then_exit
+from circularity.template_cache import keep_dbt_templates_compiled
 
 
 def node_fields(node: Any) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def main() -> None:
         # dbt's modules live as long as the process: frozen, the garbage collector no longer
         # scans them again and again while dbt runs (0.2 s of a seeds build).
         gc.freeze()
+        keep_dbt_templates_compiled()
         outcome = dbtRunner().invoke(sys.argv[1:])
         if isinstance(outcome.exception, KeyboardInterrupt):
             raise outcome.exception

@@ -242,7 +242,8 @@ def test_gx_page_templates_compile_once_per_user_and_a_broken_cache_only_costs_t
 ) -> None:
     from jinja2.bccache import bc_magic
 
-    from circularity.data_docs_views import BestEffortBytecodeCache, CachedPageView
+    from circularity.data_docs_views import CachedPageView
+    from circularity.template_cache import BestEffortBytecodeCache
 
     first = CachedPageView()
     cache = first.env.bytecode_cache
