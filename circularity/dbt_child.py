@@ -12,6 +12,7 @@ build, from the results dbt returns: `run_results.json` (dbt's own writer and sc
 
 from __future__ import annotations
 
+import atexit
 import gc
 import json
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 
 from circularity.dbt_runner import NODES_FILE
 from circularity.fast_exit import run_then_exit
+from circularity.schema_cache import keep_dbt_schemas
 from circularity.template_cache import keep_dbt_templates_compiled
 
 
@@ -57,6 +59,9 @@ def main() -> None:
         # dbt's modules live as long as the process: frozen, the garbage collector no longer
         # scans them again and again while dbt runs (0.2 s of a seeds build).
         gc.freeze()
+        # What every dbt start and run builds again from the same sources: its JSON
+        # schemas and compiled templates, kept per user from run to run.
+        atexit.register(keep_dbt_schemas())
         keep_dbt_templates_compiled()
         outcome = dbtRunner().invoke(sys.argv[1:])
         if isinstance(outcome.exception, KeyboardInterrupt):
