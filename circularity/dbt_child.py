@@ -8,7 +8,10 @@ build, once after parsing and once at the end: 0.3 to 0.5 s of every build, howe
 and no `run_results.json`. The child then writes the two files that the CLI reads after the
 build, from the results dbt returns: `run_results.json` (dbt's own writer and schema) and
 `nodes.json`, the fields of each node of the run that the gate and the Spark copy read
-(`dbt_runner.NODES_FILE`)."""
+(`dbt_runner.NODES_FILE`).
+
+dbt's compiled templates and configuration schemas are kept per user from run to run
+(`template_cache`, `schema_cache`): the same work every dbt run would otherwise repeat."""
 
 from __future__ import annotations
 
