@@ -19,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import suppress
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ _SHAPERS = ("dbt-core", "dbt-common", "dbt-adapters", "dbt-duckdb", "dbt-spark",
 def _installed(distribution: str) -> str:
     try:
         return version(distribution)
-    except Exception:  # noqa: BLE001 (not installed: part of the key all the same)
+    except PackageNotFoundError:  # not installed: part of the key all the same
         return "none"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from contextlib import suppress
 from importlib.metadata import version
 from types import CodeType
@@ -99,7 +100,7 @@ def compile_cached(
     cache: BestEffortBytecodeCache,
     environment: jinja2.Environment,
     source: str,
-    compile_source: Any,
+    compile_source: Callable[[], CodeType],
 ) -> CodeType:
     """The compiled code of `source` in `environment`: from the cache when an earlier run
     compiled it, else compiled by `compile_source()` and kept."""
@@ -122,7 +123,8 @@ def keep_dbt_templates_compiled(cache: BestEffortBytecodeCache | None = None) ->
     if cache is None:
         return
     environment_class = dbt_jinja.MacroFuzzEnvironment
-    compile_uncached = environment_class.compile
+    # Called again (another cache), it replaces its own wrapper instead of wrapping it.
+    compile_uncached = getattr(environment_class.compile, "__wrapped__", environment_class.compile)
 
     def compile(  # noqa: A001 (Jinja's method name)
         self: jinja2.Environment,
@@ -148,4 +150,5 @@ def keep_dbt_templates_compiled(cache: BestEffortBytecodeCache | None = None) ->
             return compile_source()
         return compile_cached(cache, self, source, compile_source)
 
+    compile.__wrapped__ = compile_uncached  # type: ignore[attr-defined]
     environment_class.compile = compile  # type: ignore[method-assign]
