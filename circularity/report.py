@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from circularity.project import project_vars
 from circularity.shell import warehouse_missing
 
 INVESTMENT_COLOR = "#2f6db5"
@@ -212,10 +213,15 @@ def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, name: str) ->
 
 
 # However large the warehouse, the page stays readable and its size bounded: the largest
-# edges, the loops with the largest bottlenecks (and every edge on them), the largest pairs.
-MAX_EDGES = 40
-MAX_LOOPS = 50
+# pairs here; the largest edges, the loops with the largest bottlenecks and every edge on them
+# as model report_edges marks them shown, by the dbt vars report_edges_shown and
+# report_loops_shown.
 MAX_PAIRS = 100
+
+
+def loops_shown() -> int:
+    """How many loops the page lists (the dbt var that report_edges reads too)."""
+    return int(project_vars()["report_loops_shown"])
 
 
 def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportData:
@@ -224,36 +230,20 @@ def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportDat
     loops = connection.execute(
         "select loop_id, path, hop_count, bottleneck_usd_m from marts.circular_loops "
         "order by bottleneck_usd_m desc, hop_count, path limit ?",
-        [MAX_LOOPS],
+        [loops_shown()],
     ).fetchall()
-    loop_hops = sorted(
-        {
-            f"{a}|{b}"
-            for _, path, _, _ in loops
-            for a, b in zip(path.split(" > "), path.split(" > ")[1:], strict=False)
-        }
-    )
     edge_rows = connection.execute(
         "select kind, from_group, to_group, amount_usd_m, flow_rows, undisclosed_rows "
-        "from report.report_edges "
-        "order by amount_usd_m desc, kind, from_group, to_group limit ?",
-        [MAX_EDGES],
-    ).fetchall()
-    edge_rows += connection.execute(
-        "select kind, from_group, to_group, amount_usd_m, flow_rows, undisclosed_rows "
-        "from report.report_edges where list_contains(?, from_group || '|' || to_group)",
-        [loop_hops],
+        "from report.report_edges where is_shown"
     ).fetchall()
     edges = {
         (kind, a, b): Edge(kind, a, b, amount, rows, n) for kind, a, b, amount, rows, n in edge_rows
     }
-    keys = [f"{kind}|{a}|{b}" for kind, a, b in edges]
+    # report_flows holds the rows behind the edges shown, and only those.
     for row in connection.execute(
         "select kind, flow_id, announced_date, from_group, to_group, from_company, to_company,"
         " amount_usd_m, qualifier, detail, source_url from report.report_flows "
-        "where list_contains(?, kind || '|' || from_group || '|' || to_group) "
-        "order by kind, from_group, to_group, rank_in_edge",
-        [keys],
+        "order by kind, from_group, to_group, rank_in_edge"
     ).fetchall():
         flow = Flow(*row)
         edges[(flow.kind, flow.from_group, flow.to_group)].flows.append(flow)

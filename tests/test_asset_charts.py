@@ -91,7 +91,7 @@ def test_loops_and_years_charts_carry_the_marts_figures(seeds_warehouse: Path) -
         seeds_warehouse,
         "select path, hop_count, bottleneck_usd_m from marts.circular_loops "
         "order by bottleneck_usd_m desc, hop_count, path limit ?",
-        [report.MAX_LOOPS],
+        [report.loops_shown()],
     )
     assert loops == [[path, str(hops), f"{b:,.2f}"] for path, hops, b in expected]
     _, svg = image(charts["circular_loops"])

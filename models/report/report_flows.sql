@@ -1,13 +1,24 @@
--- The deals and pledges the report shows behind each edge (kind, from group, to group):
--- the largest counted rows of the edge (superseded rows left out), at most
+-- The deals and pledges the report lists behind each edge it shows (kind, from group, to
+-- group): the largest counted rows of the edge (superseded rows left out), at most
 -- var('report_examples_per_edge') of them, ranked by amount (undisclosed last), then day,
--- then id. The ranking reads only the few columns of int_flows_counted; the facts are
--- looked up for the rows kept, so this stays cheap and small however large the data.
+-- then id. Only the edges the page shows are ranked, and the ranking reads only the few
+-- columns of int_flows_counted; the facts are looked up for the rows kept, so this stays
+-- cheap and small however large the data.
 
 with
 
+edges_shown as (
+    select * from {{ ref('report_edges') }}
+    where is_shown
+),
+
 counted as (
-    select * from {{ ref('int_flows_counted') }}
+    select counted_flows.*
+    from {{ ref('int_flows_counted') }} as counted_flows
+    inner join edges_shown
+        on counted_flows.flow_kind = edges_shown.kind
+        and counted_flows.from_group_id = edges_shown.from_group
+        and counted_flows.to_group_id = edges_shown.to_group
 ),
 
 largest as (
