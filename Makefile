@@ -14,11 +14,15 @@ install: $(STAMP)
 
 # The virtual environment is made from the lock file alone (exact versions, every file
 # checked against its hash), then the project itself is installed on top without resolving
-# anything else.
+# anything else. pip compiles the bytecode of every package it installs but not of an
+# editable project: compiled here, so that no process of a build compiles the project's
+# modules again (where PYTHONDONTWRITEBYTECODE is set, Python would at every start; a
+# module edited since is compiled from its source as usual).
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m compileall -q circularity orchestration
 	touch $(STAMP)
 
 # Regenerate requirements.lock from pyproject.toml (runtime, dev and build dependencies) with
