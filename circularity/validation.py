@@ -191,6 +191,11 @@ def _context(data_docs_dir: Path) -> Any:
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # An ephemeral context comes with a site of its own ("local_site") in a new folder under
+    # the system's temporary folder: GX would draw every page twice and leave that copy
+    # behind at every build. The build's site is the only one.
+    for site_name in context.get_site_names():
+        context.delete_data_docs_site(site_name)
     context.add_data_docs_site(
         site_name="circularity",
         site_config={

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -180,3 +181,25 @@ def test_rejected_share_limit_is_a_parameter(tmp_path: Path) -> None:
     )
     share = next(o for o in report.outcomes if o.column_name == "rejected_share")
     assert share.success
+
+
+def test_validation_writes_nothing_outside_its_data_docs_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX's ephemeral context brings a docs site of its own in a new temporary folder: the
+    build must neither draw it nor leave it behind. Only Jinja's per-user cache of compiled
+    templates may stay in the temporary folder."""
+    database = _fake_build(tmp_path / "broken.duckdb", BROKEN_INPUT_TABLES)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    validation.validate(
+        database,
+        "tidy",
+        physical_lines=BROKEN_INPUT_LINES,
+        data_docs_dir=tmp_path / "docs",
+        suites=["inputs"],
+    )
+    left = [p.name for p in temporary.iterdir() if not p.name.startswith("_jinja2-cache-")]
+    assert left == []
+    assert (tmp_path / "docs" / "index.html").exists()
