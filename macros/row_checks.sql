@@ -103,7 +103,7 @@
 {% macro negative_amount_reason(amount_text, amount) -%}
     case
         when {{ amount }} < 0
-            then 'amount_millions ' || {{ amount_text }} || ' is negative: amounts are never negative'
+            then 'amount_millions ''' || {{ amount_text }} || ''' is negative: amounts are never negative'
     end
 {%- endmacro %}
 

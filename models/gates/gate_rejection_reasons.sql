@@ -1,5 +1,5 @@
--- Rejected records per file and kind of reason (the reason with its quoted values taken
--- out), with the first such record as the example a user fixes first: the build's summary
+-- Rejected records per file and kind of reason (the reason with its values taken out),
+-- with the first such record as the example a user fixes first: the build's summary
 -- and its plain-words failures read this. The kinds are the report's.
 
 with

@@ -29,7 +29,7 @@ judged as (
         {{ first_reason([
             'rates.unreadable_reason',
             'rates.row_reason',
-            "case when rates.source_line <> first_line_per_key.first_line then 'duplicate rate for ' || rates.currency || ' on ' || rates.rate_date || ' (first on line ' || first_line_per_key.first_line || '): keep one rate per currency and day' end",
+            "case when rates.source_line <> first_line_per_key.first_line then 'duplicate rate for ''' || rates.currency || ''' on ''' || rates.rate_date || ''' (first on line ' || first_line_per_key.first_line || '): keep one rate per currency and day' end",
         ]) }} as rejection_reason
     from rates
     left join first_line_per_key

@@ -1,11 +1,17 @@
 -- Rejected rows per file and kind of reason, with up to 20 examples each (first by line).
+-- A reason's kind is the reason without its values: every value it quotes, and the line
+-- of a duplicate's first occurrence, become '…'.
 
 with
 
 rejected as (
     select
         *,
-        {{ regexp_replace_all('reason', "'''[^'']*'''", "'''…'''") }} as reason_kind
+        {{ regexp_replace_all(
+            regexp_replace_all('reason', "'''[^'']*'''", "'''…'''"),
+            "'[(]first on line [0-9]+[)]'",
+            "'(first on line …)'"
+        ) }} as reason_kind
     from {{ ref('rejected_rows') }}
 ),
 
