@@ -104,7 +104,7 @@ judged as {{ not_materialized() }} (
             "case when to_rejected is not null then 'company ''' || " ~ ids.to_name ~ " || ''' in " ~ to_column ~ " is rejected in companies.csv: fix its row there (see rejected_rows for why)' end",
             "case when " ~ ids.from_id ~ " is null then 'unknown company ''' || " ~ ids.from_name ~ " || ''' in " ~ from_column ~ ": add it to companies.csv or company_aliases.csv' end",
             "case when " ~ ids.to_id ~ " is null then 'unknown company ''' || " ~ ids.to_name ~ " || ''' in " ~ to_column ~ ": add it to companies.csv or company_aliases.csv' end",
-            "case when " ~ (ids.from_id | replace('_id', '_group_id')) ~ " = " ~ (ids.to_id | replace('_id', '_group_id')) ~ " then 'flow from group ''' || " ~ (ids.from_id | replace('_id', '_group_id')) ~ " || ''' to itself: ' || " ~ ids.from_id ~ " || ' and ' || " ~ ids.to_id ~ " || ' roll up to the same group' end",
+            "case when " ~ (ids.from_id | replace('_id', '_group_id')) ~ " = " ~ (ids.to_id | replace('_id', '_group_id')) ~ " then 'flow from group ''' || " ~ (ids.from_id | replace('_id', '_group_id')) ~ " || ''' to itself: ''' || " ~ ids.from_id ~ " || ''' and ''' || " ~ ids.to_id ~ " || ''' roll up to the same group' end",
             "case when usd_per_unit is null then 'no ''' || currency || ''' rate in fx_rates.csv on or before ''' || announced_date || ''': add one' end",
             "case when " ~ is_too_large('amount_millions', 'amount_approximate', 'usd_per_unit') ~ " then 'amount too large' end",
             "case when amount_millions is null and amount_approximate is not null then 'amount too large to keep exactly: at most 26 digits before the decimal point' end",
