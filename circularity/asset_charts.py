@@ -5,7 +5,7 @@ Dagster has no image metadata, but its UI renders Markdown metadata with `data:`
 policy does not restrict images). So each chart goes in as an SVG `data:image/svg+xml`
 URI, drawn by the same function as in the HTML report (`circularity.report`), from the same
 read of the warehouse (`report.collect`), with the numbers it draws in a table beside it.
-The size is bounded like the report's (the edges and loops report_edges marks shown, MAX_PAIRS).
+The size is bounded like the report's (the loops and edges the report models list, MAX_PAIRS).
 """
 
 from __future__ import annotations

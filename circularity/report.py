@@ -25,7 +25,6 @@ from typing import Any
 
 import duckdb
 
-from circularity.project import project_vars
 from circularity.shell import warehouse_missing
 
 INVESTMENT_COLOR = "#2f6db5"
@@ -213,24 +212,17 @@ def _has_table(connection: duckdb.DuckDBPyConnection, schema: str, name: str) ->
 
 
 # However large the warehouse, the page stays readable and its size bounded: the largest
-# pairs here; the largest edges, the loops with the largest bottlenecks and every edge on them
-# as model report_edges marks them shown, by the dbt vars report_edges_shown and
-# report_loops_shown.
+# pairs here; the loops the report models list (report_loops) and the edges they mark shown
+# (report_edges), bounded by the dbt vars report_loops_shown and report_edges_shown.
 MAX_PAIRS = 100
-
-
-def loops_shown() -> int:
-    """How many loops the page lists (the dbt var that report_edges reads too)."""
-    return int(project_vars()["report_loops_shown"])
 
 
 def collect(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> ReportData:
     """Read what the page shows from the report models; nothing else touches the
     warehouse, and nothing read grows with the number of rows."""
     loops = connection.execute(
-        "select loop_id, path, hop_count, bottleneck_usd_m from marts.circular_loops "
-        "order by bottleneck_usd_m desc, hop_count, path limit ?",
-        [loops_shown()],
+        "select loop_id, path, hop_count, bottleneck_usd_m from report.report_loops "
+        "order by list_rank"
     ).fetchall()
     edge_rows = connection.execute(
         "select kind, from_group, to_group, amount_usd_m, flow_rows, undisclosed_rows "

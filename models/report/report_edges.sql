@@ -1,7 +1,7 @@
 -- The flow graph's edges as the report draws them: per kind and pair of distinct groups,
 -- the counted amount (undisclosed rows count 0), the rows and the undisclosed rows; and
 -- whether the page shows the edge: one of the var('report_edges_shown') largest, or a hop of
--- one of the var('report_loops_shown') loops the page lists.
+-- one of the loops the page lists (report_loops).
 
 with
 
@@ -31,12 +31,8 @@ edges_ranked as (
     from edges
 ),
 
--- The loops the page lists, in its order: largest bottleneck first.
 loops_shown as (
-    select path
-    from {{ ref('circular_loops') }}
-    order by bottleneck_usd_m desc, hop_count asc, path asc
-    limit {{ var('report_loops_shown') }}
+    select * from {{ ref('report_loops') }}
 ),
 
 -- An edge is a hop of a loop when "from > to" stands in its path between separators.
