@@ -16,7 +16,6 @@ dbt's compiled templates and configuration schemas are kept per user from run to
 from __future__ import annotations
 
 import atexit
-import gc
 import json
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from circularity.dbt_runner import NODES_FILE
 from circularity.fast_exit import run_then_exit
+from circularity.large_imports import collector_paused
 from circularity.schema_cache import keep_dbt_schemas
 from circularity.template_cache import keep_dbt_templates_compiled
 
@@ -52,16 +52,16 @@ def main() -> None:
     def dbt_command_line() -> int:
         # Imported only now, after run_then_exit registered its exit handler: the handlers
         # that dbt registers on import (dbt-duckdb closes its database, multiprocessing
-        # releases its semaphores) must run before it.
-        from dbt.artifacts.schemas.run import RunExecutionResult
-        from dbt.cli.exceptions import DbtUsageException
-        from dbt.cli.main import dbtRunner
-        from dbt.flags import get_flags
-        from dbt.utils import ExitCodes
+        # releases its semaphores) must run before it. dbt's modules live as long as the
+        # process: imported without collections and then frozen, the garbage collector no
+        # longer scans them again and again while dbt starts and runs.
+        with collector_paused():
+            from dbt.artifacts.schemas.run import RunExecutionResult
+            from dbt.cli.exceptions import DbtUsageException
+            from dbt.cli.main import dbtRunner
+            from dbt.flags import get_flags
+            from dbt.utils import ExitCodes
 
-        # dbt's modules live as long as the process: frozen, the garbage collector no longer
-        # scans them again and again while dbt runs (0.2 s of a seeds build).
-        gc.freeze()
         # What every dbt start and run builds again from the same sources: its JSON
         # schemas and compiled templates, kept per user from run to run.
         atexit.register(keep_dbt_schemas())
