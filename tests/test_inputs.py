@@ -46,6 +46,22 @@ def test_a_crlf_split_across_chunks_is_one_line_end(tmp_path: Path, monkeypatch)
     assert count_physical_lines(path) == 2
 
 
+def test_every_mix_of_line_ends_is_counted_as_python_splits_lines(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Every text of up to 6 bytes of a letter, CR and LF, read in chunks of 1 to 3 bytes (so
+    that every CR, LF and CRLF falls at every place of a chunk, and chunks without a CR go
+    the short way), has as many physical lines as bytes.splitlines finds."""
+    path = tmp_path / "x.csv"
+    for size in range(1, 4):
+        monkeypatch.setattr("circularity.inputs._CHUNK", size)
+        for length in range(7):
+            for letters in itertools.product(b"a\r\n", repeat=length):
+                content = bytes(letters)
+                path.write_bytes(content)
+                assert count_physical_lines(path) == len(content.splitlines()), (size, content)
+
+
 def test_header_is_trimmed_lowercased_and_bom_free(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes(b'\xef\xbb\xbf Deal_ID ,"notes"\n')
