@@ -5,6 +5,12 @@ For each size, synthetic data is generated once; then, in the same run, (a) the 
 the reference, `bench/reference.sql` run by one DuckDB child process. Both are timed with
 the peak memory of their whole process tree.
 
+A shared machine drifts by tens of percent from minute to minute, so one pair of runs says
+little: each size runs `--repeat` pairs (3 by default), the build first in one pair and the
+reference first in the next, and the figures are those of the pair with the median ratio
+(of an even number, the higher of the two middle ones). Every pair is printed and saved;
+the peak memory is the highest of all the build's runs.
+
 The reference is written by hand from the contract, in plain DuckDB SQL, with nothing taken
 from the dbt models or macros: so it is an independent yardstick, and its marts must equal
 the build's on every column the contract defines. When they differ the bench says where,
@@ -122,10 +128,21 @@ class Measurement:
 
 
 @dataclass
-class BenchResult:
-    flows: int
+class Pair:
+    """One run of the build and one of the reference, one right after the other."""
+
     build: Measurement
     reference: Measurement
+
+    @property
+    def ratio(self) -> float:
+        return self.build.seconds / self.reference.seconds
+
+
+@dataclass
+class BenchResult:
+    flows: int
+    pairs: list[Pair]
     differences: list[str]
     mart_rows: dict[str, int]
 
@@ -134,14 +151,25 @@ class BenchResult:
         return not self.differences
 
     @property
+    def median(self) -> Pair:
+        """The pair with the median ratio; of an even number, the higher middle one."""
+        return sorted(self.pairs, key=lambda pair: pair.ratio)[len(self.pairs) // 2]
+
+    @property
     def ratio(self) -> float:
-        return self.build.seconds / self.reference.seconds
+        return self.median.ratio
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return max(pair.build.peak_rss_mb for pair in self.pairs)
 
     def last_line(self) -> str:
+        median = self.median
         return (
-            f"flows={self.flows} build_s={self.build.seconds:.2f} "
-            f"reference_s={self.reference.seconds:.2f} ratio={self.ratio:.2f} "
-            f"peak_rss_mb={self.build.peak_rss_mb:.0f}"
+            f"flows={self.flows} build_s={median.build.seconds:.2f} "
+            f"reference_s={median.reference.seconds:.2f} ratio={self.ratio:.2f} "
+            f"peak_rss_mb={self.peak_rss_mb:.0f} "
+            f"ratios={','.join(f'{pair.ratio:.2f}' for pair in self.pairs)}"
         )
 
 
@@ -267,36 +295,54 @@ def compare_marts(build_db: Path, reference_db: Path) -> tuple[list[str], dict[s
     return problems, rows
 
 
-def bench_one(flows: int, work: Path, seed: int = 0, engine: str = "duckdb") -> BenchResult:
+def bench_one(
+    flows: int, work: Path, seed: int = 0, engine: str = "duckdb", repeat: int = 3
+) -> BenchResult:
     data = work / f"data-{flows}"
     if not (data / "pledges.csv").exists():
         synthesize(data, flows, seed=seed)
     build_dir = work / f"build-{flows}"
-    shutil.rmtree(build_dir, ignore_errors=True)
     warehouse = build_dir / "circularity.duckdb"
     timings = build_dir / "timings.json"
-    cli = str(Path(sys.executable).with_name("circularity"))
-    build, _ = measure(
-        [
-            cli,
-            "build",
-            "--data-dir",
-            str(data),
-            "--warehouse",
-            str(warehouse),
-            "--timings-json",
-            str(timings),
-            "--engine",
-            engine,
-        ]
-    )
-    build.steps = json.loads(timings.read_text())
     reference_db = work / f"reference-{flows}" / REFERENCE_DATABASE
-    reference, _ = measure(
-        [sys.executable, "-m", "circularity.bench", "--run-reference", str(data), str(reference_db)]
-    )
+    cli = str(Path(sys.executable).with_name("circularity"))
+
+    def run_build() -> Measurement:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        measured, _ = measure(
+            [
+                cli,
+                "build",
+                "--data-dir",
+                str(data),
+                "--warehouse",
+                str(warehouse),
+                "--timings-json",
+                str(timings),
+                "--engine",
+                engine,
+            ]
+        )
+        measured.steps = json.loads(timings.read_text())
+        return measured
+
+    def run_reference() -> Measurement:
+        command = [sys.executable, "-m", "circularity.bench", "--run-reference"]
+        measured, _ = measure([*command, str(data), str(reference_db)])
+        return measured
+
+    pairs = []
+    for index in range(repeat):
+        if index % 2 == 0:
+            build = run_build()
+            reference = run_reference()
+        else:
+            reference = run_reference()
+            build = run_build()
+        pairs.append(Pair(build, reference))
+        print(f"  pair {index + 1} of {repeat}: ratio {pairs[-1].ratio:.2f}", flush=True)
     differences, rows = compare_marts(warehouse, reference_db)
-    return BenchResult(flows, build, reference, differences, rows)
+    return BenchResult(flows, pairs, differences, rows)
 
 
 def report(results: list[BenchResult]) -> list[str]:
@@ -305,17 +351,20 @@ def report(results: list[BenchResult]) -> list[str]:
         f"{'ref MB':>7} {'marts':>6}  build steps (s)",
     ]
     for result in results:
-        steps = ", ".join(
-            f"{name} {seconds:.1f}"
-            for name, seconds in result.build.steps.items()
-            if name != "total"
-        )
-        lines.append(
-            f"{result.flows:>10,} {result.build.seconds:>9.2f} {result.reference.seconds:>12.2f} "
-            f"{result.ratio:>6.2f} {result.build.peak_rss_mb:>9.0f} "
-            f"{result.reference.peak_rss_mb:>7.0f} {'equal' if result.marts_equal else 'DIFFER':>6}"
-            f"  {steps}"
-        )
+        for pair in result.pairs:
+            steps = ", ".join(
+                f"{name} {seconds:.1f}"
+                for name, seconds in pair.build.steps.items()
+                if name != "total"
+            )
+            marker = "*" if pair is result.median else " "
+            lines.append(
+                f"{result.flows:>10,} {pair.build.seconds:>9.2f} "
+                f"{pair.reference.seconds:>12.2f} {pair.ratio:>5.2f}{marker} "
+                f"{pair.build.peak_rss_mb:>9.0f} {pair.reference.peak_rss_mb:>7.0f} "
+                f"{'equal' if result.marts_equal else 'DIFFER':>6}  {steps}"
+            )
+    lines.append("(* the pair with the median ratio, whose figures the last lines give)")
     return lines
 
 
@@ -325,7 +374,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for flows in sizes:
         print(f"bench: {flows:,} flows ...", flush=True)
-        result = bench_one(flows, work, args.seed, args.engine)
+        result = bench_one(flows, work, args.seed, args.engine, args.repeat)
         for difference in result.differences:
             print(f"MARTS DIFFER at {flows:,} flows: {difference}", file=sys.stderr, flush=True)
         results.append(result)
@@ -343,7 +392,13 @@ def run(args: argparse.Namespace) -> int:
             "duckdb": duckdb.__version__,
         },
         "results": [
-            asdict(result) | {"ratio": result.ratio, "marts_equal": result.marts_equal}
+            asdict(result)
+            | {
+                "ratio": result.ratio,
+                "peak_rss_mb": result.peak_rss_mb,
+                "median_pair": result.pairs.index(result.median),
+                "marts_equal": result.marts_equal,
+            }
             for result in results
         ],
     }
@@ -361,6 +416,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -384,6 +446,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="folder for the JSON figures (default: bench/out, not tracked)",
     )
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument(
+        "--repeat",
+        type=_positive,
+        default=3,
+        help="pairs of runs per size, alternating which runs first; the figures are those "
+        "of the pair with the median ratio (default: 3)",
+    )
     command.add_argument(
         "--engine",
         choices=("duckdb", "spark"),

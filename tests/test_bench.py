@@ -4,6 +4,7 @@ benchmark's figures themselves are for `make bench`, never asserted in tests."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -96,16 +97,47 @@ def test_comparison_ignores_reason_wording_but_not_its_absence(
 
 def test_small_bench_runs_and_the_marts_agree(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [CLI, "bench", "--flows", "2k", "--out", str(tmp_path / "out")],
+        [CLI, "bench", "--flows", "2k", "--repeat", "2", "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     lines = completed.stdout.strip().splitlines()
-    assert re.fullmatch(
-        r"flows=2000 build_s=[\d.]+ reference_s=[\d.]+ ratio=[\d.]+ peak_rss_mb=\d+", lines[-1]
-    ), lines[-1]
-    assert any(" equal " in line for line in lines)
+    last = re.fullmatch(
+        r"flows=2000 build_s=([\d.]+) reference_s=([\d.]+) ratio=([\d.]+) "
+        r"peak_rss_mb=(\d+) ratios=([\d.]+),([\d.]+)",
+        lines[-1],
+    )
+    assert last, lines[-1]
+    assert sum(" equal " in line for line in lines) == 2  # one table row per pair
     [figures] = list((tmp_path / "out").glob("bench-*.json"))
-    assert '"marts_equal": true' in figures.read_text()
+    [result] = json.loads(figures.read_text())["results"]
+    assert result["marts_equal"] is True
+    assert len(result["pairs"]) == 2
+    # The figures printed last are those of the pair with the higher ratio of the two.
+    ratios = [pair["build"]["seconds"] / pair["reference"]["seconds"] for pair in result["pairs"]]
+    median = result["pairs"][result["median_pair"]]
+    assert ratios[result["median_pair"]] == max(ratios)
+    assert float(last[1]) == round(median["build"]["seconds"], 2)
+    assert float(last[3]) == round(max(ratios), 2)
+    assert int(last[4]) == round(max(pair["build"]["peak_rss_mb"] for pair in result["pairs"]))
+
+
+def _pair(build_seconds: float, reference_seconds: float, build_mb: float = 100.0) -> bench.Pair:
+    return bench.Pair(
+        bench.Measurement(build_seconds, build_mb), bench.Measurement(reference_seconds, 50.0)
+    )
+
+
+def test_the_figures_are_those_of_the_pair_with_the_median_ratio() -> None:
+    pairs = [_pair(9.0, 3.0), _pair(6.0, 3.0, build_mb=900.0), _pair(10.0, 4.0)]
+    result = bench.BenchResult(1000, pairs, [], {})
+    assert result.median is pairs[2]  # ratios 3.0, 2.0, 2.5
+    assert result.ratio == 2.5
+    assert result.peak_rss_mb == 900.0  # the highest of every build run, not the median's
+    assert result.last_line() == (
+        "flows=1000 build_s=10.00 reference_s=4.00 ratio=2.50 peak_rss_mb=900 ratios=3.00,2.00,2.50"
+    )
+    assert bench.BenchResult(1000, pairs[:2], [], {}).median is pairs[0]  # the higher middle
+    assert bench.BenchResult(1000, pairs[1:2], [], {}).median is pairs[1]
