@@ -193,7 +193,9 @@ def read_header(path: Path) -> Header:
             "malformed quoting in the header; enclose each quoted column name in double "
             "quotes, with nothing after the closing quote"
         )
-    return Header(tuple(name.strip().lower() for name in fields), len(lines))
+    # Spaces are U+0020 here as in the fields: a name padded with a tab or a no-break space
+    # is not the column's name, and the message on a missing column shows what pads it.
+    return Header(tuple(name.strip(" ").lower() for name in fields), len(lines))
 
 
 def _quote(value: str) -> str:
@@ -301,6 +303,10 @@ class _Writer:
         seldom gives both."""
         rest = "".join(self.pending[1:]).rstrip("\r\n")
         position = rest.find('"')
+        # The quotes of a run that starts a line or follows a comma open a field (`,"""x`
+        # is a field that starts with a quote), not a doubled quote inside the open one.
+        if position <= 0 or rest[position - 1] in ",\r\n":
+            return False
         while position != -1 and rest.startswith('""', position):
             position = rest.find('"', position + 2)
         if position <= 0 or rest[position - 1] in ",\r\n":

@@ -108,6 +108,16 @@ def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
+def shown_name(name: str) -> str:
+    """A column name as a message shows it: a character that does not show on screen (a
+    tab, a no-break space, a second byte order mark) is written as its code, such as
+    <U+00A0>, so that `currency` padded with one does not read as `currency`. Python's
+    printable characters are those that show, and the space."""
+    return "".join(
+        character if character.isprintable() else f"<U+{ord(character):04X}>" for character in name
+    )
+
+
 def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
     """What is wrong with a header, one line per kind of problem: a file separated by
     something other than commas, required columns missing, or named twice."""
@@ -131,7 +141,7 @@ def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, .
         listed = ", ".join(f"'{column}'" for column in missing)
         problems.append(
             f"{path}, line 1: missing column{'s' if len(missing) > 1 else ''} {listed} in the "
-            f"header (found: {', '.join(columns)}); add "
+            f"header (found: {', '.join(map(shown_name, columns))}); add "
             f"{'them' if len(missing) > 1 else 'it'}, or fix the spelling"
         )
     problems.extend(

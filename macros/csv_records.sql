@@ -41,7 +41,7 @@ csv_rows as (
         source_line,
         read_error as split_error,
         {%- for column in input_columns(file_name) %}
-        nullif(trim({{ column }}), '') as {{ column }}{{ "," if not loop.last }}
+        nullif({{ trim_spaces(column) }}, '') as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ base_relation }}
     where not coalesce(is_blank, false)

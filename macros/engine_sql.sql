@@ -58,6 +58,21 @@
     startswith({{ value }}, '{{ prefix }}')
 {%- endmacro %}
 
+{#- A text without the spaces (U+0020 only) around it. DuckDB's trim() with no characters
+    also takes other white space away (a no-break space, U+3000), and a value padded with
+    them must be judged as it is: `USD` followed by U+00A0 is no currency code. -#}
+{% macro trim_spaces(value) -%}
+    {{ return(adapter.dispatch('trim_spaces', 'circularity')(value)) }}
+{%- endmacro %}
+
+{% macro duckdb__trim_spaces(value) -%}
+    trim({{ value }}, ' ')
+{%- endmacro %}
+
+{% macro spark__trim_spaces(value) -%}
+    trim(both ' ' from {{ value }})
+{%- endmacro %}
+
 {#- A text without the leading characters in `characters` (a trusted literal). -#}
 {% macro ltrim_characters(value, characters) -%}
     {{ return(adapter.dispatch('ltrim_characters', 'circularity')(value, characters)) }}

@@ -64,8 +64,9 @@ def test_every_mix_of_line_ends_is_counted_as_python_splits_lines(
 
 def test_header_is_trimmed_lowercased_and_bom_free(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_bytes(b'\xef\xbb\xbf Deal_ID ,"notes"\n')
-    assert read_header(path).names == ("deal_id", "notes")
+    path.write_bytes(b'\xef\xbb\xbf Deal_ID ,"notes", \tsource_url\xc2\xa0\n')
+    # Spaces are U+0020: a tab or a no-break space stays part of the name.
+    assert read_header(path).names == ("deal_id", "notes", "\tsource_url\u00a0")
 
 
 @pytest.mark.parametrize(
@@ -153,6 +154,20 @@ def test_missing_columns_are_named_together_in_one_line(tmp_path: Path) -> None:
     assert refusal(data) == (
         f"{data / 'fx_rates.csv'}, line 1: missing columns 'rate_date', 'usd_per_unit' in the "
         "header (found: currency, day, rate); add them, or fix the spelling"
+    )
+
+
+def test_a_name_padded_with_characters_that_do_not_show_is_named_with_their_codes(
+    tmp_path: Path,
+) -> None:
+    data = write_data_dir(tmp_path / "d")
+    (data / "fx_rates.csv").write_bytes(
+        b"\xef\xbb\xbf\xef\xbb\xbfcurrency,rate_date\xc2\xa0,\tusd_per_unit\nEUR,2025-01-01,1.1\n"
+    )
+    assert refusal(data) == (
+        f"{data / 'fx_rates.csv'}, line 1: missing columns 'currency', 'rate_date', "
+        "'usd_per_unit' in the header (found: <U+FEFF>currency, rate_date<U+00A0>, "
+        "<U+0009>usd_per_unit); add them, or fix the spelling"
     )
 
 
@@ -342,6 +357,32 @@ def test_a_quote_typo_in_a_multi_line_record_rejects_the_record_whole(tmp_path: 
     ).fetchall()
     assert read == [(5, "1", "2"), (7, "1", "7"), (8, "2", "10"), (11, "1", "21")]
     assert (stats.records, stats.physical_lines) == (8, 12)
+
+
+def test_a_valid_record_after_an_unterminated_quote_is_read_whatever_its_quotes(
+    tmp_path: Path,
+) -> None:
+    """The record after an unterminated quote is read again even when its own quoted field
+    starts with a doubled quote (a comma, then three quotes) and the two lines together
+    would have the header's number of fields: a run of quotes after a comma opens a field
+    of its own, it does not close the one left open."""
+    source = tmp_path / "x.csv"
+    source.write_bytes(
+        b'a,b,c\n1,"never closed,3\n4,"""quoted"" note, part one\nand part two",5\n6,7,8\n'
+    )
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, read_header(source))
+    assert _read_errors(out) == {2: "unterminated quote"}
+    read = duckdb.execute(
+        "select source_line::int, line_count, field_1, field_2, field_3 "
+        "from read_csv(?, all_varchar = true) where read_error is null order by 1",
+        [str(out)],
+    ).fetchall()
+    assert read == [
+        (3, "2", "4", '"quoted" note, part one\nand part two', "5"),
+        (5, "1", "6", "7", "8"),
+    ]
+    assert (stats.records, stats.physical_lines) == (3, 5)
 
 
 @pytest.mark.parametrize(

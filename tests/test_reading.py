@@ -78,7 +78,10 @@ DEALS: list[tuple[int, bytes]] = [
     (35, deal("d29", amount_millions=" 7 ", currency=" USD ").encode() + b"\n"),
     (36, deal("d30", amount_millions="2e3").encode() + b"\n"),
     (37, b" , ,,,,,,,,,\r\n"),  # a spreadsheet's formatted empty row
-    (38, deal("d31", amount_millions="1.0049999999").encode()),  # no line break at the end
+    # Spaces are U+0020: a no-break space or U+3000 around a value is part of it.
+    (38, deal("d32", announced_date="\u00a02025-01-02").encode() + b"\n"),
+    (39, deal("d33", currency="USD\u3000").encode() + b"\n"),
+    (40, deal("d31", amount_millions="1.0049999999").encode()),  # no line break at the end
 ]
 
 ACCEPTED = {  # deal_id -> (source_line, amount_usd_m)
@@ -95,7 +98,7 @@ ACCEPTED = {  # deal_id -> (source_line, amount_usd_m)
     "d25": (31, 2.13),
     "d27": (33, 100.0),
     "d29": (35, 7.0),
-    "d31": (38, 1.0),
+    "d31": (40, 1.0),
 }
 REJECTED = {  # source_line -> the start of the reason
     5: "bytes that are not UTF-8",
@@ -117,6 +120,8 @@ REJECTED = {  # source_line -> the start of the reason
     34: "company 'x3' in investor is rejected in companies.csv: fix its row there",
     36: "amount_millions '2e3' is not a number",
     37: "an empty row: every field is blank",
+    38: "announced_date '\u00a02025-01-02' is not a date",
+    39: "currency 'USD\u3000' is not an ISO 4217 code",
 }
 
 CHAIN = "".join(
@@ -148,8 +153,8 @@ def hostile(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_every_physical_line_is_counted_from_the_bytes(hostile):
     data_dir, _ = hostile
-    # 38 lines; the last has no line break, and the CRLF, LF and CR endings each end one.
-    assert count_physical_lines(data_dir / "deals.csv") == 38
+    # 40 lines; the last has no line break, and the CRLF, LF and CR endings each end one.
+    assert count_physical_lines(data_dir / "deals.csv") == 40
 
 
 @pytest.mark.parametrize("deal_id", sorted(ACCEPTED))
