@@ -198,6 +198,12 @@ def read_header(path: Path) -> Header:
     return Header(tuple(name.strip(" ").lower() for name in fields), len(lines))
 
 
+def _commas_outside_quotes(text: str) -> int:
+    """The commas that separate fields in a text of whole fields: not those inside quotes
+    (`"Acme, Inc."` is one field)."""
+    return "".join(text.split('"')[::2]).count(",")
+
+
 def _quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
@@ -311,8 +317,8 @@ class _Writer:
             position = rest.find('"', position + 2)
         if position <= 0 or rest[position - 1] in ",\r\n":
             return False
-        before = _FIELDS_BEFORE_OPEN.match(self.pending[0]).group().count(",")
-        after = "".join(rest[position + 1 :].split('"')[::2]).count(",")
+        before = _commas_outside_quotes(_FIELDS_BEFORE_OPEN.match(self.pending[0]).group())
+        after = _commas_outside_quotes(rest[position + 1 :])
         return before + 1 + after == self.expected
 
     def _recover(self) -> None:

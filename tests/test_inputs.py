@@ -386,6 +386,49 @@ def test_a_valid_record_after_an_unterminated_quote_is_read_whatever_its_quotes(
 
 
 @pytest.mark.parametrize(
+    ("content", "rejected", "read"),
+    [
+        # The quote closes into 3 fields against the header's 4: it never closed, and the
+        # valid record on the next line is read.
+        (
+            b'id,name,note,amount\n1,"Acme, Inc.","note\n2,b,c,4\nend" \n',
+            {2: "unterminated quote", 4: "malformed quoting"},
+            [(3, "1", "2")],
+        ),
+        # 3 fields as in the header: one malformed record over three lines, whose lines are
+        # never records of their own.
+        (
+            b'id,name,note\n1,"Acme, Inc.","note\n2,x,y\nend of note" \n',
+            {2: "malformed quoting"},
+            [],
+        ),
+    ],
+)
+def test_a_comma_inside_a_quoted_field_is_no_field_of_the_typo_rule(
+    tmp_path: Path, content: bytes, rejected: dict[int, str], read: list[tuple]
+) -> None:
+    """The fields before the quote left open are counted as fields, whatever commas their
+    quotes hold, when the reader tells a typo after a closing quote from a quote that
+    never closed."""
+    source = tmp_path / "x.csv"
+    source.write_bytes(content)
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, read_header(source))
+    assert _read_errors(out) == rejected
+    accepted = duckdb.execute(
+        "select source_line::int, line_count, field_1 from read_csv(?, all_varchar = true) "
+        "where read_error is null order by 1",
+        [str(out)],
+    ).fetchall()
+    assert accepted == read
+    # Every physical line after the header is in exactly one record.
+    [(lines,)] = duckdb.execute(
+        "select sum(line_count::int) from read_csv(?, all_varchar = true)", [str(out)]
+    ).fetchall()
+    assert lines + 1 == stats.physical_lines == content.count(b"\n")
+
+
+@pytest.mark.parametrize(
     ("header", "said"),
     [
         ('currency,rate_date,usd_per_unit,"my\n', "a quote in the header never closes"),
