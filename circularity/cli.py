@@ -15,6 +15,7 @@ from types import FrameType
 import duckdb
 
 from circularity import bench, explain, report, shell, summary, synth
+from circularity.dbt_runner import DbtFault
 from circularity.engines import DEFAULT_ENGINE, ENGINES
 from circularity.inputs import InputError
 from circularity.pipeline import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, BuildConfig, build
@@ -112,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
-class Stopped(Exception):
-    """The build was told to stop (SIGTERM, SIGHUP)."""
+class Stopped(BaseException):
+    """The build was told to stop (SIGTERM, SIGHUP). A BaseException, like KeyboardInterrupt:
+    libraries catch Exception around work of their own (Great Expectations does around its
+    data docs), and a stop caught there would let the build go on and publish."""
 
 
 def _stop(signal_number: int, _frame: FrameType | None) -> None:
@@ -144,7 +147,7 @@ def run_build(args: argparse.Namespace) -> int:
     except (InputError, WarehouseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except (OSError, duckdb.Error) as error:
+    except (OSError, duckdb.Error, DbtFault) as error:
         print(
             f"error: the build failed and the published warehouse {config.warehouse} was "
             f"not changed: {describe_fault(error)}",

@@ -497,4 +497,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    from circularity.fast_exit import die_with_parent
+
+    die_with_parent()  # the reader's work is dbt's: it ends with the dbt process
     sys.exit(main(sys.argv[1:]))

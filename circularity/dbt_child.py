@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from circularity.dbt_runner import NODES_FILE
-from circularity.fast_exit import run_then_exit
+from circularity.fast_exit import die_with_parent, run_then_exit
 from circularity.large_imports import collector_paused
 from circularity.schema_cache import keep_dbt_schemas
 from circularity.template_cache import keep_dbt_templates_compiled
@@ -49,6 +49,8 @@ def write_artifacts(result: Any, target_path: Path) -> None:
 
 
 def main() -> None:
+    die_with_parent()
+
     def dbt_command_line() -> int:
         # Imported only now, after run_then_exit registered its exit handler: the handlers
         # that dbt registers on import (dbt-duckdb closes its database, multiprocessing

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,12 @@ _PARTIAL_PARSE = "partial_parse.msgpack"
 # What the CLI's dbt child writes instead of dbt's manifest.json: the nodes of the run, each
 # with the manifest's fields that the gate and the Spark copy read (see dbt_child).
 NODES_FILE = "nodes.json"
+
+
+class DbtFault(Exception):
+    """dbt could not run to its end for a reason outside the project: its process was
+    killed (as the system does when memory runs out), or its results were cut short (a
+    full disk). No check failed: the build could not be checked at all."""
 
 
 @dataclass(frozen=True)
@@ -200,12 +207,35 @@ def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> 
                 number, total, status, node = match.groups()
                 progress(f"  [{number}/{total}] {status.lower()}: {' '.join(node.split()[-1:])}")
         returncode = process.wait()
-    run = read_results(step.target_path)
+    if returncode < 0:
+        _killed(-returncode)
+    try:
+        run = read_results(step.target_path)
+    except DbtFault:
+        cause = dbt_error_message("".join(output))
+        if cause:
+            raise DbtFault(f"dbt failed: {cause}") from None
+        raise
     if returncode != 0 and not run.failures:
         message = dbt_error_message("".join(output))
         run.failures.append(DbtFailure("dbt", "error", message or f"exit {returncode}"))
     _save_partial_parse(step.target_path)
     return run
+
+
+def _killed(signal_number: int) -> None:
+    """Raise for a dbt child that a signal ended: Ctrl-C reached it with the CLI (which
+    stops too), or something else killed it, which the user must hear in plain words."""
+    if signal_number == signal.SIGINT:
+        raise KeyboardInterrupt
+    try:
+        name = signal.Signals(signal_number).name
+    except ValueError:
+        name = f"signal {signal_number}"
+    raise DbtFault(
+        f"dbt's process was killed by {name} before it finished (the system kills a process "
+        "this way when memory runs out); build again, with more memory free if it recurs"
+    )
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -234,7 +264,12 @@ def read_results(target_path: Path) -> DbtRun:
     run_results = target_path / "run_results.json"
     if not run_results.exists():
         return DbtRun([], {}, [])
-    results = json.loads(run_results.read_text())["results"]
+    try:
+        results = json.loads(run_results.read_text())["results"]
+    except (ValueError, KeyError) as error:
+        raise DbtFault(
+            f"dbt's results file {run_results} is incomplete; is the disk full?"
+        ) from error
     nodes = node_details(target_path)
     seconds: dict[str, float] = {}
     tests: list[DbtTest] = []

@@ -17,7 +17,9 @@ test's or Dagster's."""
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import suppress
@@ -59,3 +61,20 @@ def run_then_exit(main: Callable[[], object]) -> NoReturn:
         status = _INTERRUPTED
         raise
     sys.exit(status)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this child process when the process that started it dies
+    (Linux; elsewhere nothing happens). A CLI killed with SIGKILL cannot stop its children:
+    its dbt child would run on into a work folder that the next build is removing, and
+    leave part of it behind for good."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return  # best effort: the build works without it
+    if os.getppid() == 1:  # the parent died before the request: its death was not seen
+        os._exit(1)

@@ -4,12 +4,15 @@ errors (never a traceback) naming the file, the column or the path to fix."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
+from circularity import cli
 from tests.conftest import write_data_dir
 
 CLI = str(Path(sys.executable).with_name("circularity"))
@@ -109,3 +112,10 @@ def test_failed_validation_exits_non_zero_and_names_the_check(tmp_path: Path) ->
     deals = lines.index(next(line for line in lines if line.strip().startswith("deals.csv")))
     assert lines[deals].split()[1:] == ["1", "/", "2"]
     assert lines[deals + 1].split()[:2] == ["2", "x"] and "nobody" not in lines[deals + 1]
+
+
+def test_a_stop_is_not_swallowed_by_code_that_catches_errors() -> None:
+    """Great Expectations catches Exception around its data docs: a SIGTERM that arrives
+    there must still stop the build, not let it go on and publish."""
+    with pytest.raises(cli.Stopped), suppress(Exception):  # what a library may do
+        cli._stop(signal.SIGTERM, None)

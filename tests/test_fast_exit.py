@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from circularity.dbt_runner import PROJECT_DIR, dbt_child_command, dbt_step, read_results
+from circularity.dbt_runner import (
+    PROJECT_DIR,
+    DbtFault,
+    dbt_child_command,
+    dbt_step,
+    read_results,
+)
 from circularity.engines import contract_types
 
 
@@ -187,3 +193,10 @@ def test_the_dbt_child_gives_the_spark_copy_the_marts_contracts(tmp_path: Path) 
     columns = contract_types(tmp_path / "target")["dim_companies"]
     assert ("company_id", "varchar not null") in columns
     assert ("parent_id", "varchar") in columns  # nullable: no constraint
+
+
+def test_a_results_file_cut_short_is_a_fault_of_the_surroundings(tmp_path: Path) -> None:
+    """dbt's results cut short (a full disk) say so in one line, not with a traceback."""
+    (tmp_path / "run_results.json").write_text('{"results": [{"unique_id": ')
+    with pytest.raises(DbtFault, match=r"run_results.json is incomplete; is the disk full\?"):
+        read_results(tmp_path)

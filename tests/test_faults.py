@@ -76,3 +76,66 @@ def test_killed_builds_and_concurrent_builds(tmp_path: Path) -> None:
     assert query(warehouse, "select count(*) from audit.build_runs") == [(published_builds + 2,)]
     assert _leftovers(warehouse) == []
     assert not list(warehouse.parent.glob("*.wal"))
+
+
+def _dbt_child(cli: subprocess.Popen[str], timeout: float = 60.0) -> int:
+    """The process id of the CLI's dbt child, once it has started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == cli.pid and b"circularity.dbt_child" in command:
+                return int(entry)
+        time.sleep(0.05)
+    raise AssertionError("the dbt child never started")
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status is left
+
+
+def test_a_dbt_child_killed_alone_is_named_and_nothing_is_published(tmp_path: Path) -> None:
+    """Something other than the user killing dbt (the system, out of memory) is a fault of
+    the build's surroundings, said in one line: not a failed check, not a bug."""
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    warehouse = tmp_path / "wh" / "circularity.duckdb"
+    assert _start(data, warehouse).wait(timeout=120) == 0
+    published = warehouse.read_bytes()
+    build = _start(data, warehouse)
+    os.kill(_dbt_child(build), signal.SIGKILL)
+    stdout, stderr = build.communicate(timeout=120)
+    assert build.returncode == 3, stdout + stderr
+    assert "dbt's process was killed by SIGKILL before it finished" in stderr
+    assert "Traceback" not in stderr and "bug" not in stderr
+    assert warehouse.read_bytes() == published
+    assert _leftovers(warehouse) == []
+
+
+def test_the_dbt_child_dies_with_a_killed_cli(tmp_path: Path) -> None:
+    """A CLI killed alone (SIGKILL, so it cannot stop its children) takes its dbt child
+    with it at once, not when the child next writes to its closed output (seconds later,
+    once dbt has started): the next build removes the work folder whole, with nothing
+    writing into it."""
+    data = write_data_dir(tmp_path / "data", deals=DEALS)
+    warehouse = tmp_path / "wh" / "circularity.duckdb"
+    build = _start(data, warehouse)
+    child = _dbt_child(build)
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait(timeout=30)
+    deadline = time.monotonic() + 0.5  # the child is still importing dbt then
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(child), "the dbt child outlived the CLI"
+    assert _leftovers(warehouse), "the kill came too late to leave a work folder behind"
+    assert _start(data, warehouse).wait(timeout=120) == 0
+    assert _leftovers(warehouse) == []
