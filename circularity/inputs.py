@@ -88,6 +88,11 @@ def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
     the file (missing, not UTF-8 text) or the column (missing, named twice)."""
     path = Path(data_dir) / file_name
     if not path.is_file():
+        if path.exists():  # a folder, a device, a named pipe: never opened, which could block
+            raise InputError(
+                f"{path}: not a regular file (a folder, a device or a pipe); "
+                f"{file_name} must be a CSV file"
+            )
         raise InputError(f"{path}: missing input file; every data directory needs {file_name}")
     try:
         header = read_header(path)

@@ -191,8 +191,12 @@ def write_report(warehouse: Path, out: Path | None = None) -> Path:
         connection.close()
     page = render(data)
     partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, out)
+    try:
+        partial.write_text(page, encoding="utf-8")
+        os.replace(partial, out)
+    except BaseException:  # a full disk, a stop: no half-written page is left beside it
+        partial.unlink(missing_ok=True)
+        raise
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import re
 from pathlib import Path
 
@@ -168,6 +169,21 @@ def test_a_name_padded_with_characters_that_do_not_show_is_named_with_their_code
         f"{data / 'fx_rates.csv'}, line 1: missing columns 'currency', 'rate_date', "
         "'usd_per_unit' in the header (found: <U+FEFF>currency, rate_date<U+00A0>, "
         "<U+0009>usd_per_unit); add them, or fix the spelling"
+    )
+
+
+def test_an_input_that_is_no_regular_file_is_named_as_such_without_being_opened(
+    tmp_path: Path,
+) -> None:
+    data = write_data_dir(tmp_path / "d")
+    (data / "deals.csv").unlink()
+    os.mkfifo(data / "deals.csv")  # opening it would wait for a writer forever
+    (data / "fx_rates.csv").unlink()
+    (data / "fx_rates.csv").mkdir()
+    assert refusal(data) == (
+        f"{data / 'deals.csv'}: not a regular file (a folder, a device or a pipe); deals.csv "
+        f"must be a CSV file\n{data / 'fx_rates.csv'}: not a regular file (a folder, a device "
+        "or a pipe); fx_rates.csv must be a CSV file"
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from circularity.report import write_report
 from tests.conftest import query, write_data_dir
 from tests.test_ui import CHROMIUM, CHROMIUM_ARGS, require_browser
 
@@ -113,6 +114,17 @@ def test_report_command_writes_where_asked(built: tuple[Path, str], tmp_path: Pa
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == f"report: {out}"
     assert "amazon &gt; anthropic &gt; amazon" in out.read_text()  # escaped
+
+
+def test_a_page_that_cannot_be_put_in_place_leaves_no_partial_file(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    warehouse, _ = built
+    out = tmp_path / "taken.html"
+    out.mkdir()  # the page cannot replace a folder
+    with pytest.raises(IsADirectoryError):
+        write_report(warehouse, out)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["taken.html"]
 
 
 def test_report_command_replaces_its_own_page_but_no_other_file(
