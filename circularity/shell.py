@@ -207,8 +207,9 @@ def print_results(results: Iterable[Result], style: str, out: TextIO) -> None:
 
 def dot_command(warehouse: Path, line: str) -> str | None:
     """The answer to a `.command`, or None for `.quit`."""
-    name, _, argument = line.strip().partition(" ")
-    argument = argument.strip().rstrip(";")
+    # A `;` after a command is a habit from SQL statements (`.tables;`): allowed anywhere.
+    name, _, argument = line.strip().rstrip(";").partition(" ")
+    name, argument = name.rstrip(";"), argument.strip().rstrip(";")
     if name in (".quit", ".exit", ".q"):
         return None
     if name == ".help":

@@ -168,6 +168,9 @@ def test_prompt_commands_and_statement_end(warehouse: Path) -> None:
     with pytest.raises(ShellError, match="no table or view named nope"):
         dot_command(warehouse, ".schema nope")
     assert dot_command(warehouse, ".quit") is None
+    assert dot_command(warehouse, ".tables;") == tables  # a semicolon out of habit
+    assert dot_command(warehouse, ".schema marts.circular_loops ;") == schema
+    assert dot_command(warehouse, ".quit;") is None
     assert not statement_complete("select 1")
     assert not statement_complete("select ';'")
     assert statement_complete("select\n';' as semicolon;")
