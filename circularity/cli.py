@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import time
 import warnings
 from datetime import date
 from pathlib import Path
@@ -133,6 +134,25 @@ def describe_fault(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
+def published_since(warehouse: Path, started: float) -> bool:
+    """Whether the warehouse holds a build that started at or after `started` (seconds since
+    the epoch): a stop that came after the final rename, whose build is published. Any
+    doubt (no warehouse, no audit, a file that will not open) says no."""
+    try:
+        connection = duckdb.connect(str(warehouse), read_only=True)
+    except (duckdb.Error, OSError):
+        return False
+    try:
+        (newest,) = connection.execute(
+            "select epoch(max(started_at)) from audit.build_runs"
+        ).fetchone()
+    except duckdb.Error:
+        return False
+    finally:
+        connection.close()
+    return newest is not None and newest >= started
+
+
 def run_build(args: argparse.Namespace) -> int:
     config = BuildConfig(
         args.data_dir, args.warehouse, args.as_of, args.max_rejected_share, args.engine
@@ -140,6 +160,7 @@ def run_build(args: argparse.Namespace) -> int:
     # A polite stop unwinds like an error, so the build removes its work folder.
     for name in ("SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), _stop)
+    started = time.time()
     try:
         result = build(
             config, progress=lambda message: print(message, flush=True), wait=not args.no_wait
@@ -155,11 +176,19 @@ def run_build(args: argparse.Namespace) -> int:
         )
         return 3
     except (Stopped, KeyboardInterrupt):
-        print(
-            f"error: the build was stopped; {config.warehouse} holds the last build "
-            "that finished (never a part of this one)",
-            file=sys.stderr,
-        )
+        if published_since(config.warehouse, started):
+            print(
+                f"error: the build was stopped after it published: {config.warehouse} holds "
+                "it, whole, but its report page may be the last build's (run `circularity "
+                "report` to write it again)",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"error: the build was stopped; {config.warehouse} holds the last build "
+                "that finished (never a part of this one)",
+                file=sys.stderr,
+            )
         return 130
     if not result.published:
         if result.failed_build and result.failed_build.exists():

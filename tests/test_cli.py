@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -119,3 +120,29 @@ def test_a_stop_is_not_swallowed_by_code_that_catches_errors() -> None:
     there must still stop the build, not let it go on and publish."""
     with pytest.raises(cli.Stopped), suppress(Exception):  # what a library may do
         cli._stop(signal.SIGTERM, None)
+
+
+def test_a_stop_after_the_rename_is_told_from_one_before_it(tmp_path: Path) -> None:
+    """A stop that lands after the final rename leaves this build published: the CLI reads
+    the warehouse's audit to say which of the two happened."""
+    warehouse = tmp_path / "wh" / "circularity.duckdb"
+    assert not cli.published_since(warehouse, 0.0)  # no warehouse yet
+    before = time.time()
+    completed = subprocess.run(
+        [
+            CLI,
+            "build",
+            "--data-dir",
+            str(write_data_dir(tmp_path / "d")),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert cli.published_since(warehouse, before)
+    assert not cli.published_since(warehouse, time.time())
+    (tmp_path / "other.duckdb").write_bytes(b"not a warehouse")
+    assert not cli.published_since(tmp_path / "other.duckdb", 0.0)
