@@ -207,18 +207,29 @@ def publish_site(built: Path, target: Path) -> None:
         if ".." not in Path(name).parts and path.is_file():
             path.unlink()
     _remove_empty_dirs(target, {Path(name).parent for name in previous})
-    written = []
+    pages = []
     for source in sorted(p for p in built.rglob("*") if p.is_file()):
         relative = source.relative_to(built)
         destination = target / relative
         if destination.exists() or destination.is_symlink():
             continue  # a user's file: what the earlier build wrote is gone by now
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
-        written.append(relative.as_posix())
+        pages.append((source, destination, relative.as_posix()))
+    # The pages are listed before they are copied: a copy cut short (a full disk, a stop)
+    # leaves only pages that the next build knows as its own and removes.
     partial = target / f"{MANIFEST}.{os.getpid()}.tmp"
-    partial.write_text(json.dumps(written, indent=0), encoding="utf-8")
-    os.replace(partial, manifest)
+    try:
+        partial.write_text(json.dumps([name for _, _, name in pages], indent=0), encoding="utf-8")
+        os.replace(partial, manifest)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    for source, destination, _ in pages:
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+        except OSError as error:
+            # shutil names the page it read, in a scratch folder: name the one being written.
+            raise OSError(error.errno, error.strerror, str(destination)) from error
 
 
 def _remove_empty_dirs(root: Path, folders: set[Path]) -> None:

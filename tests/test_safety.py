@@ -132,6 +132,28 @@ def test_a_users_file_inside_the_data_docs_folder_is_left_as_it_is(tmp_path: Pat
     assert (site / "validations" / "b.html").read_text() == "mine too"
 
 
+def test_a_site_copy_cut_short_names_the_page_and_lists_what_it_wrote(tmp_path: Path) -> None:
+    """A copy that fails half way (here a user's file where the site needs a folder; a full
+    disk alike) names the page it was writing, not the scratch copy it read, and every page
+    it wrote is listed, so the next build removes them rather than keep them as a user's."""
+    built = tmp_path / "built"
+    (built / "validations").mkdir(parents=True)
+    (built / "index.html").write_text("site")
+    (built / "validations" / "a.html").write_text("a")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "validations").write_text("a user's file where the site needs a folder")
+    with pytest.raises(OSError) as raised:
+        data_docs.publish_site(built, site)
+    assert raised.value.filename == str(site / "validations" / "a.html")
+    assert (site / "index.html").read_text() == "site"
+    (site / "validations").unlink()
+    (built / "index.html").unlink()
+    data_docs.publish_site(built, site)
+    assert not (site / "index.html").exists()  # listed before the failure, so removed now
+    assert (site / "validations" / "a.html").read_text() == "a"
+
+
 def test_backslash_in_the_warehouse_path_is_refused(tmp_path: Path) -> None:
     completed = run_cli("build", "--warehouse", str(tmp_path / "a\\b.duckdb"))
     assert completed.returncode == 2
