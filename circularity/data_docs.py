@@ -15,10 +15,11 @@ files that an earlier build wrote there (listed in its manifest), never anything
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
+
+from circularity.whole_file import write_whole
 
 MANIFEST = ".circularity-data-docs.json"
 ASSETS = Path("static") / "circularity"
@@ -216,13 +217,7 @@ def publish_site(built: Path, target: Path) -> None:
         pages.append((source, destination, relative.as_posix()))
     # The pages are listed before they are copied: a copy cut short (a full disk, a stop)
     # leaves only pages that the next build knows as its own and removes.
-    partial = target / f"{MANIFEST}.{os.getpid()}.tmp"
-    try:
-        partial.write_text(json.dumps([name for _, _, name in pages], indent=0), encoding="utf-8")
-        os.replace(partial, manifest)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    write_whole(manifest, json.dumps([name for _, _, name in pages], indent=0))
     for source, destination, _ in pages:
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)

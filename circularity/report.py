@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
-import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 import duckdb
 
 from circularity.shell import warehouse_missing
+from circularity.whole_file import write_whole
 
 INVESTMENT_COLOR = "#2f6db5"
 PLEDGE_COLOR = "#d9822b"
@@ -190,13 +190,7 @@ def write_report(warehouse: Path, out: Path | None = None) -> Path:
     finally:
         connection.close()
     page = render(data)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_text(page, encoding="utf-8")
-        os.replace(partial, out)
-    except BaseException:  # a full disk, a stop: no half-written page is left beside it
-        partial.unlink(missing_ok=True)
-        raise
+    write_whole(out, page)
     return out
 
 
