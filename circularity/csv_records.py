@@ -308,14 +308,18 @@ class _Writer:
         the record then has the header's number of fields; a stray quote in a later record
         seldom gives both."""
         rest = "".join(self.pending[1:]).rstrip("\r\n")
+
+        def opens_a_field(at: int) -> bool:  # also when there is no quote (-1)
+            return at <= 0 or rest[at - 1] in ",\r\n"
+
         position = rest.find('"')
         # The quotes of a run that starts a line or follows a comma open a field (`,"""x`
         # is a field that starts with a quote), not a doubled quote inside the open one.
-        if position <= 0 or rest[position - 1] in ",\r\n":
+        if opens_a_field(position):
             return False
         while position != -1 and rest.startswith('""', position):
             position = rest.find('"', position + 2)
-        if position <= 0 or rest[position - 1] in ",\r\n":
+        if opens_a_field(position):
             return False
         before = _commas_outside_quotes(_FIELDS_BEFORE_OPEN.match(self.pending[0]).group())
         after = _commas_outside_quotes(rest[position + 1 :])
