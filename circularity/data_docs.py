@@ -10,15 +10,24 @@ row links). Nothing is downloaded, nothing new is installed.
 
 `publish_site` copies the built site into `<warehouse stem>.data_docs/` and removes only
 files that an earlier build wrote there (listed in its manifest), never anything else.
+
+GX draws the site in a scratch folder (`scratch_site`) in the system's temporary folder, not
+beside the warehouse: GX expands `$NAME` in its paths, so a warehouse folder holding a `$`
+would send its pages somewhere else.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from circularity import locking
 from circularity.whole_file import write_whole
 
 MANIFEST = ".circularity-data-docs.json"
@@ -189,6 +198,66 @@ def _local_images(text: str, site: Path, images: str) -> str:
         return images + name if (site / "static" / "images" / name).is_file() else "data:,"
 
     return _GX_WEB_ASSET.sub(local, text)
+
+
+_SCRATCH_PREFIX = "data-docs-"
+_SCRATCH_MARK = "in-use.lock"  # flock'ed while a build draws its site there
+_SITE = "site"
+
+
+def _scratch_parent() -> Path:
+    """This user's private folder in the system's temporary folder (made 0700), or the
+    temporary folder itself when another user owns that name."""
+    parent = Path(tempfile.gettempdir()) / f"circularity-{os.getuid()}"
+    try:
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if parent.is_dir() and not parent.is_symlink() and parent.stat().st_uid == os.getuid():
+            return parent
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir())
+
+
+def remove_abandoned_scratch(parent: Path) -> list[Path]:
+    """Remove the scratch folders of builds that were killed while GX drew their site: the
+    ones whose mark no live process holds. A folder without the mark is only removed when
+    it is empty (a build killed between making it and marking it). Returns what went."""
+    removed = []
+    for folder in parent.glob(f"{_SCRATCH_PREFIX}*"):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        descriptor = locking.try_existing(folder / _SCRATCH_MARK)
+        if descriptor is None:
+            if not (folder / _SCRATCH_MARK).exists():
+                with suppress(OSError):
+                    folder.rmdir()  # only succeeds when empty
+                    removed.append(folder)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            locking.release(descriptor)
+    return removed
+
+
+@contextmanager
+def scratch_site() -> Iterator[Path]:
+    """A new, empty folder for GX to draw a site in, removed after the block. A build killed
+    in the block leaves it behind; the next build's scratch_site removes it."""
+    parent = _scratch_parent()
+    remove_abandoned_scratch(parent)
+    scratch = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIX, dir=parent))
+    try:
+        descriptor = locking.acquire(scratch / _SCRATCH_MARK)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    try:
+        yield scratch / _SITE
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        locking.release(descriptor)
 
 
 def publish_site(built: Path, target: Path) -> None:

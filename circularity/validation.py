@@ -9,9 +9,7 @@ DuckDB engine and its SQL route through duckdb-engine returns empty results, hen
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,14 +108,27 @@ def validate(
     """Run every suite (or the named ones) on batches read from the build, write GX Data
     Docs to `data_docs_dir` (failed runs included) and return every expectation's outcome."""
     _main_module_for_pyspark()
-    import great_expectations as gx
 
     # GX rebuilds the whole site in a scratch folder; publish_site then replaces only what
-    # earlier builds wrote and makes the pages work offline. The scratch folder is in the
-    # system's temporary folder, not beside the warehouse: GX expands `$NAME` in its paths,
-    # so a warehouse folder holding a `$` would send its pages somewhere else.
+    # earlier builds wrote and makes the pages work offline.
     data_docs_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="circularity-data-docs-"))
+    with data_docs.scratch_site() as scratch:
+        return _validate_into(
+            scratch, database, run_id, physical_lines, data_docs_dir, max_rejected_share, suites
+        )
+
+
+def _validate_into(
+    scratch: Path,
+    database: Path,
+    run_id: str,
+    physical_lines: dict[str, int],
+    data_docs_dir: Path,
+    max_rejected_share: float,
+    suites: list[str] | None,
+) -> ValidationReport:
+    import great_expectations as gx
+
     context = _context(scratch)
     outcomes: list[ExpectationOutcome] = []
     connection = duckdb.connect(str(database), read_only=True)
@@ -163,12 +174,9 @@ def validate(
             outcomes.extend(_outcomes(name, result))
     finally:
         connection.close()
-    try:
-        context.build_data_docs()
-        data_docs.make_offline(scratch)
-        data_docs.publish_site(scratch, data_docs_dir)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    context.build_data_docs()
+    data_docs.make_offline(scratch)
+    data_docs.publish_site(scratch, data_docs_dir)
     return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
 
 

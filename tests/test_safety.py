@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -281,6 +282,69 @@ def test_next_build_removes_only_folders_of_dead_builds(tmp_path: Path) -> None:
     assert live.exists() and between_steps.exists() and not_ours.exists()
     # Once its process is gone, the live build's folder is left behind too.
     assert remove_left_behind(warehouse) == [live]
+
+
+SCRATCH_HOLDER = """
+import sys
+from circularity import data_docs
+with data_docs.scratch_site() as site:
+    site.mkdir()
+    (site / "index.html").write_text("a page")
+    print(site.parent, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_the_next_build_removes_only_scratch_sites_of_killed_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX draws the data docs in a scratch folder in the temporary folder; a build killed
+    meanwhile cannot remove it, so the next build does, and nothing else."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+
+    def holder() -> tuple[subprocess.Popen[str], Path]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SCRATCH_HOLDER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TMPDIR": str(temporary)},
+        )
+        assert process.stdout is not None
+        return process, Path(process.stdout.readline().strip())
+
+    live, live_scratch = holder()
+    killed, killed_scratch = holder()
+    killed.kill()
+    killed.wait()
+    parent = killed_scratch.parent
+    assert parent == temporary / f"circularity-{os.getuid()}"
+    unmarked = parent / "data-docs-unmarked"  # not made by a build: no mark
+    unmarked.mkdir()
+    (unmarked / "notes.txt").write_text("a user's file")
+    unmarked_empty = parent / "data-docs-empty"  # a build killed before it marked it
+    unmarked_empty.mkdir()
+    users_file = parent / "data-docs-file"
+    users_file.write_text("a user's file")
+    try:
+        assert killed_scratch.is_dir()
+        with data_docs.scratch_site() as site:
+            assert not killed_scratch.exists() and not unmarked_empty.exists()
+            assert live_scratch.is_dir() and (unmarked / "notes.txt").exists()
+            assert users_file.read_text() == "a user's file"
+            site.mkdir()
+            assert site.parent.parent == parent
+        assert not site.parent.exists()  # the block removes its own
+    finally:
+        live.kill()
+        live.wait()
+    assert sorted(p.name for p in parent.iterdir()) == sorted(
+        ["data-docs-unmarked", "data-docs-file", live_scratch.name]
+    )
+    data_docs.remove_abandoned_scratch(parent)  # the live build is gone now too
+    assert not live_scratch.exists() and unmarked.exists()
 
 
 def _mount(*args: str) -> None:
