@@ -73,6 +73,23 @@ def check_replaceable(warehouse: Path) -> None:
             raise _not_ours(warehouse)
     finally:
         connection.close()
+    check_no_write_ahead_log(warehouse)
+
+
+def check_no_write_ahead_log(warehouse: Path) -> None:
+    """Refuse to publish over a warehouse that has a `.wal` file beside it. DuckDB would
+    apply that file to the next build's file when it is opened, and the build cannot tell a
+    session's unsaved writes from a file another program wrote under that name (`circularity
+    sql` lets a query `copy ... to` any path): the user decides."""
+    wal = _wal(warehouse)
+    if wal.exists() or wal.is_symlink():
+        raise WarehouseError(
+            f"{wal} exists beside the warehouse: the write-ahead log of a session that opened "
+            "the warehouse for writing and is still open or did not close it, or a file "
+            "another program wrote under that name. A build replaces the warehouse whole, so "
+            "what such a session wrote would not be kept anyway: close the session, or move "
+            "the file away, and build again"
+        )
 
 
 def check_side_files(workspace: Workspace) -> None:
@@ -184,11 +201,7 @@ def publish(workspace: Workspace) -> None:
         connection.close()
     if _wal(workspace.database).exists():
         raise WarehouseError(f"{workspace.database} still has a write-ahead log after checkpoint")
-    if _wal(warehouse).exists():
-        raise WarehouseError(
-            f"{_wal(warehouse)} exists: a session opened the published warehouse for writing. "
-            "Close it (readers should open the file read-only) and build again."
-        )
+    check_no_write_ahead_log(warehouse)  # again: a session may have opened it meanwhile
     os.replace(workspace.database, warehouse)
     _fsync_dir(warehouse.parent)
     workspace.discard()

@@ -240,6 +240,33 @@ def test_warehouse_held_by_another_writer_fails_cleanly(
     assert not _leftovers(tmp_path, warehouse)
 
 
+def test_a_file_at_the_warehouses_log_name_is_refused_before_the_build(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    """`circularity sql` is read-only, but a query may `copy ... to` any path: a file at
+    `<warehouse>.wal`, which DuckDB would take for the warehouse's write-ahead log, stops the
+    next build before it starts, with the fix, and the warehouse stays as it was."""
+    data, published = published_once
+    warehouse = _copy_published(published, tmp_path / "w.duckdb")
+    wal = tmp_path / "w.duckdb.wal"
+    copied = run_cli("sql", "--warehouse", str(warehouse), f"copy (select 42 as answer) to '{wal}'")
+    assert copied.returncode == 0, copied.stderr
+    assert wal.is_file()
+    before = _digest(warehouse)
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert completed.returncode == 2
+    line = _one_plain_error(completed.stderr)
+    assert str(wal) in line and "move the file away, and build again" in line
+    assert "running dbt build" not in completed.stdout  # refused before any work
+    assert _digest(warehouse) == before
+    assert wal.read_text().strip().splitlines() == ["answer", "42"]  # the user's file, kept
+    assert not _leftovers(tmp_path, warehouse)
+    wal.unlink()
+    again = run_cli("build", "--data-dir", str(data), "--warehouse", str(warehouse))
+    assert again.returncode == 0, again.stderr
+    assert query(warehouse, "select count(*) from audit.build_runs") == [(2,)]
+
+
 HOLDER = textwrap.dedent(
     """
     import fcntl, os, sys
