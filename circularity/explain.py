@@ -13,12 +13,19 @@ from circularity.validation import ValidationReport
 _RECORD_SHOWN = 120
 
 
-def plain_failures(database: Path | None, report: ValidationReport, max_share: float) -> list[str]:
-    """The first lines of a failed build's message, most useful first."""
+def plain_failures(
+    database: Path | None,
+    report: ValidationReport,
+    max_share: float,
+    allow_more: str = "--max-rejected-share",
+) -> list[str]:
+    """The first lines of a failed build's message, most useful first. `allow_more` names
+    the setting that raises the share of rejected records a build allows, as the door that
+    ran the build calls it."""
     failed = report.failures()
     lines: list[str] = []
     if database is not None and database.exists():
-        lines.extend(_input_lines(database, failed, max_share))
+        lines.extend(_input_lines(database, failed, max_share, allow_more))
     internal = [
         outcome
         for outcome in failed
@@ -34,7 +41,7 @@ def plain_failures(database: Path | None, report: ValidationReport, max_share: f
     return lines
 
 
-def _input_lines(database: Path, failed: list, max_share: float) -> list[str]:
+def _input_lines(database: Path, failed: list, max_share: float, allow_more: str) -> list[str]:
     if not any(o.suite == "inputs" and o.column_name == "rejected_share" for o in failed):
         return []
     connection = duckdb.connect(str(database), read_only=True)
@@ -61,7 +68,7 @@ def _input_lines(database: Path, failed: list, max_share: float) -> list[str]:
                 lines.append(f"  {count:,} x {reason} (first on line {line}: `{shown}`)")
             lines.append(
                 f"  fix these rows of {name} (every rejected row is listed in the failed "
-                "build's marts.rejected_rows), or allow more with --max-rejected-share"
+                f"build's marts.rejected_rows), or allow more with {allow_more}"
             )
         return lines
     except duckdb.Error:

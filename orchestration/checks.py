@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from circularity import pipeline
-from circularity.validation import suite_names
+from circularity import explain, pipeline
+from circularity.validation import ValidationReport, suite_names
 from circularity.workspace import Workspace
 from orchestration.resources import CircularityResource, run_key
 
@@ -38,15 +38,20 @@ def gate_checks() -> dg.AssetChecksDefinition:
         build = circularity.build_config()
         workspace = Workspace(build.warehouse, run_key(context))
         report = pipeline.validate(workspace, build)
+        gate_explanation = _explanation(workspace, report, build.max_rejected_share)
         for suite in suites:
             outcomes = [outcome for outcome in report.outcomes if outcome.suite == suite]
             failed = [outcome for outcome in outcomes if not outcome.success]
+            explanation = gate_explanation if failed else None
+            plain = {"explanation": dg.MetadataValue.md(explanation)} if explanation else {}
             yield dg.AssetCheckResult(
                 check_name=f"gx_{suite}",
                 asset_key=_suite_asset(suite),
                 passed=bool(outcomes) and not failed,
                 severity=dg.AssetCheckSeverity.ERROR,
+                description=explanation,
                 metadata={
+                    **plain,
                     "evaluated": len(outcomes),
                     "failed": len(failed),
                     "failures": dg.MetadataValue.md(
@@ -57,3 +62,19 @@ def gate_checks() -> dg.AssetChecksDefinition:
             )
 
     return great_expectations_gates
+
+
+def _explanation(workspace: Workspace, report: ValidationReport, max_share: float) -> str | None:
+    """A failed gate in the user's words, as the CLI prints it (per input file: what is
+    wrong, how often, the first line, the fix), read from the failed build kept for
+    inspection."""
+    if report.success:
+        return None
+    failed_build = workspace.failed_folder / workspace.database.name
+    lines = explain.plain_failures(
+        failed_build if failed_build.exists() else workspace.database,
+        report,
+        max_share,
+        allow_more="the circularity resource's max_rejected_share",
+    )
+    return "\n".join(lines) or None

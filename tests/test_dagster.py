@@ -189,6 +189,20 @@ def test_failed_gate_blocks_publish_and_keeps_the_published_file(tmp_path: Path)
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
     assert checks["gx_inputs"] is False
+    # The failed check says what the CLI says, in the user's words: the file, the share, the
+    # reason with its first line, and the fix.
+    (inputs_check,) = (
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.check_name == "gx_inputs"
+    )
+    explanation = inputs_check.metadata["explanation"].value
+    assert "deals.csv: 2 of 3 records are rejected (67%; a build allows 50%)" in explanation
+    assert "unknown company 'googel' in investor" in explanation
+    assert "first on line 3" in explanation and "fix these rows of deals.csv" in explanation
+    assert "allow more with the circularity resource's max_rejected_share" in explanation
+    assert inputs_check.description == explanation
     materialized = {
         e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
     }
