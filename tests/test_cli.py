@@ -107,6 +107,9 @@ def test_failed_validation_exits_non_zero_and_names_the_check(tmp_path: Path) ->
     failure = next(line for line in completed.stderr.splitlines() if "rejected_share" in line)
     assert "gx inputs: expect_column_values_to_be_between on rejected_share failed" in failure
     assert '"source_file": "deals.csv"' in failure and "0.666" in failure
+    # Before the checks' detail, the same in the user's words, with the fix.
+    assert "deals.csv: 2 of 3 records are rejected (67%; a build allows 50%)" in completed.stderr
+    assert "or allow more with --max-rejected-share" in completed.stderr
     assert not (tmp_path / "w.duckdb").exists()
     # The rows per file and every rejection reason are printed for a failed build too.
     lines = completed.stdout.splitlines()
