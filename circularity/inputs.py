@@ -184,18 +184,21 @@ def count_physical_lines(path: Path) -> int:
 
 
 def fingerprint(data_dir: Path, previous: dict[str, list]) -> dict[str, list]:
-    """size, mtime and content hash of every CSV; a file is hashed again only when its size
-    or mtime moved, so a steady directory costs a few stat calls per tick."""
+    """[size, mtime, content hash, ctime] of every CSV; a file is hashed again only when its
+    size, mtime or ctime moved, so a steady directory costs a few stat calls per tick. The
+    ctime catches a write that kept the size and set the mtime back (`cp -p`, `rsync -t`,
+    `touch -r`): no program can set it."""
     state: dict[str, list] = {}
     for path in sorted(data_dir.glob("*.csv")):
         stat = path.stat()
+        seen = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
         known = previous.get(path.name)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        if known and len(known) == 4 and [known[0], known[1], known[3]] == seen:
             state[path.name] = known
             continue
         digest = hashlib.sha256()
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
-        state[path.name] = [stat.st_size, stat.st_mtime_ns, digest.hexdigest()]
+        state[path.name] = [stat.st_size, stat.st_mtime_ns, digest.hexdigest(), stat.st_ctime_ns]
     return state

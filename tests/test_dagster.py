@@ -4,6 +4,7 @@ blocking Great Expectations gates, and the sensor."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -240,7 +241,23 @@ def test_sensor_fires_on_changed_csv_and_not_otherwise(tmp_path: Path) -> None:
     changed = tick(touched.cursor)
     assert len(changed.run_requests) == 1
     assert changed.run_requests[0].tags["circularity/changed"] == "deals.csv"
-    assert not tick(changed.cursor).run_requests
+    settled = tick(changed.cursor)
+    assert not settled.run_requests
+
+    # A change that keeps the size and sets the modification time back (`cp -p`, `rsync
+    # -t`) is a change too.
+    before = deals.stat()
+    deals.write_text(deals.read_text().replace("d9,", "d8,"))
+    os.utime(deals, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert deals.stat().st_size == before.st_size
+    assert deals.stat().st_mtime_ns == before.st_mtime_ns
+    same_size = tick(settled.cursor)
+    assert [request.tags["circularity/changed"] for request in same_size.run_requests] == [
+        "deals.csv"
+    ]
+    # And a cursor of the earlier form ([size, mtime, hash]) is read: the files are hashed.
+    old_form = {name: state[:3] for name, state in json.loads(same_size.cursor).items()}
+    assert not tick(json.dumps(old_form)).run_requests
 
 
 @pytest.mark.parametrize("missing", ["fx_rates.csv"])
