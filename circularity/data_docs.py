@@ -260,18 +260,39 @@ def scratch_site() -> Iterator[Path]:
         locking.release(descriptor)
 
 
-def publish_site(built: Path, target: Path) -> None:
+def _read_manifest(target: Path) -> dict:
+    """The manifest of the site in `target`: the warehouse it documents (None when unknown)
+    and the files the build wrote. Earlier builds wrote a list of the files alone."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if isinstance(manifest, list):
+        manifest = {"files": manifest}
+    if not isinstance(manifest, dict):
+        manifest = {}
+    owner, files = manifest.get("warehouse"), manifest.get("files")
+    return {
+        "warehouse": owner if isinstance(owner, str) else None,
+        "files": [name for name in files if isinstance(name, str)]
+        if isinstance(files, list)
+        else [],
+    }
+
+
+def site_owner(target: Path) -> str | None:
+    """The file name of the warehouse whose build wrote the site in `target`, if known."""
+    return _read_manifest(target)["warehouse"]
+
+
+def publish_site(built: Path, target: Path, owner: str | None = None) -> None:
     """Replace the site in `target` with `built`: remove the files the previous build
-    listed in the manifest, copy the new ones, list them. A file in `target` that no build
-    wrote (a user's) is left alone, even where the new site has a file of that name."""
+    listed in the manifest, copy the new ones, list them with the file name of the
+    warehouse they document (`owner`). A file in `target` that no build wrote (a user's) is
+    left alone, even where the new site has a file of that name."""
     target.mkdir(parents=True, exist_ok=True)
     manifest = target / MANIFEST
-    previous: list[str] = []
-    if manifest.is_file():
-        try:
-            previous = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = []
+    previous = _read_manifest(target)["files"]
     for name in previous:
         path = target / name
         if ".." not in Path(name).parts and path.is_file():
@@ -286,7 +307,10 @@ def publish_site(built: Path, target: Path) -> None:
         pages.append((source, destination, relative.as_posix()))
     # The pages are listed before they are copied: a copy cut short (a full disk, a stop)
     # leaves only pages that the next build knows as its own and removes.
-    write_whole(manifest, json.dumps([name for _, _, name in pages], indent=0))
+    write_whole(
+        manifest,
+        json.dumps({"warehouse": owner, "files": [name for _, _, name in pages]}, indent=0),
+    )
     for source, destination, _ in pages:
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)

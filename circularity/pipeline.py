@@ -185,6 +185,7 @@ def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
             physical_lines=count_lines(workspace),
             data_docs_dir=workspace.data_docs,
             max_rejected_share=config.max_rejected_share,
+            warehouse_name=workspace.warehouse.name,
         )
         report = ValidationReport(checked.run_id, checked.validated_at, outcomes + checked.outcomes)
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from circularity import report
+from circularity import data_docs, report
 from circularity import workspace as workspaces
 from circularity.sql_text import quote_identifier
 from circularity.workspace import Workspace
@@ -108,6 +108,19 @@ def check_side_files(workspace: Workspace) -> None:
             f"refusing to replace {page}: Circularity did not write it, and the build writes "
             "its report there; move it, or choose another --warehouse"
         )
+    # Both are named after the warehouse's name without its extension, so two warehouses
+    # in one folder (w.duckdb, w.db) would write the same two: the first one keeps them.
+    warehouse = workspace.warehouse
+    for side, owner in (
+        (page, report.page_owner(page)),
+        (folder, data_docs.site_owner(folder) if folder.is_dir() else None),
+    ):
+        if owner and owner != warehouse.name and (warehouse.parent / owner).exists():
+            raise WarehouseError(
+                f"refusing to replace {side}: it belongs to the warehouse "
+                f"{warehouse.parent / owner}, whose name is the same but for its extension; "
+                "give this warehouse another name with --warehouse"
+            )
 
 
 def _has_build_runs(connection: duckdb.DuckDBPyConnection, database: str | None) -> bool:

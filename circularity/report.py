@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -165,19 +165,32 @@ def default_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.report.html")
 
 
+_TITLE = "<title>Circularity report: "
+
+
 def may_replace(path: Path) -> bool:
     """Whether a report may be written to `path`: nothing is there, or a page this module
     wrote (its title says so). Any other file there is the user's."""
     if not (path.exists() or path.is_symlink()):
         return True
+    return page_owner(path) is not None
+
+
+def page_owner(path: Path) -> str | None:
+    """The file name of the warehouse a report page at `path` shows (its title names it),
+    or None when no page of this module is there."""
     if not path.is_file():
-        return False
+        return None
     try:
         with path.open("rb") as page:
-            start = page.read(4096)
+            start = page.read(8192).decode("utf-8", errors="replace")
     except OSError:
-        return False
-    return b"<title>Circularity report: " in start
+        return None
+    begin = start.find(_TITLE)
+    end = start.find("</title>", begin)
+    if begin < 0 or end < 0:
+        return None
+    return unescape(start[begin + len(_TITLE) : end])
 
 
 def write_report(warehouse: Path, out: Path | None = None) -> Path:
@@ -733,7 +746,7 @@ def render(data: ReportData) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Circularity report: {escape(data.warehouse.name)}</title>
+{_TITLE}{escape(data.warehouse.name)}</title>
 <style>{STYLE}</style></head>
 <body><header><h1>Circularity: the money going round</h1>
 <p>{escape(str(data.warehouse))} · {built}{as_of} · page written {made} · amounts in USD

@@ -104,18 +104,23 @@ def validate(
     data_docs_dir: Path,
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     suites: list[str] | None = None,
+    warehouse_name: str | None = None,
 ) -> ValidationReport:
     """Run every suite (or the named ones) on batches read from the build, write GX Data
-    Docs to `data_docs_dir` (failed runs included) and return every expectation's outcome."""
+    Docs to `data_docs_dir` (failed runs included; its manifest names `warehouse_name`) and
+    return every expectation's outcome."""
     _main_module_for_pyspark()
 
     # GX rebuilds the whole site in a scratch folder; publish_site then replaces only what
     # earlier builds wrote and makes the pages work offline.
     data_docs_dir.parent.mkdir(parents=True, exist_ok=True)
     with data_docs.scratch_site() as scratch:
-        return _validate_into(
-            scratch, database, run_id, physical_lines, data_docs_dir, max_rejected_share, suites
+        outcomes = _validate_into(
+            scratch, database, run_id, physical_lines, max_rejected_share, suites
         )
+        data_docs.make_offline(scratch)
+        data_docs.publish_site(scratch, data_docs_dir, owner=warehouse_name)
+    return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
 
 
 def _validate_into(
@@ -123,10 +128,10 @@ def _validate_into(
     database: Path,
     run_id: str,
     physical_lines: dict[str, int],
-    data_docs_dir: Path,
     max_rejected_share: float,
     suites: list[str] | None,
-) -> ValidationReport:
+) -> list[ExpectationOutcome]:
+    """Every suite's outcomes; GX's site of them is drawn in `scratch`."""
     import great_expectations as gx
 
     context = _context(scratch)
@@ -175,9 +180,7 @@ def _validate_into(
     finally:
         connection.close()
     context.build_data_docs()
-    data_docs.make_offline(scratch)
-    data_docs.publish_site(scratch, data_docs_dir)
-    return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
+    return outcomes
 
 
 def _batch(

@@ -155,6 +155,51 @@ def test_a_site_copy_cut_short_names_the_page_and_lists_what_it_wrote(tmp_path: 
     assert (site / "validations" / "a.html").read_text() == "a"
 
 
+def test_a_site_listed_by_an_earlier_version_is_still_replaced(tmp_path: Path) -> None:
+    """Earlier builds listed their pages as a bare list, without the warehouse's name."""
+    built = tmp_path / "built"
+    built.mkdir()
+    (built / "index.html").write_text("new")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "old.html").write_text("an earlier build's page")
+    (site / data_docs.MANIFEST).write_text('["old.html"]')
+    assert data_docs.site_owner(site) is None
+    data_docs.publish_site(built, site, owner="w.duckdb")
+    assert sorted(p.name for p in site.iterdir()) == [data_docs.MANIFEST, "index.html"]
+    assert data_docs.site_owner(site) == "w.duckdb"
+
+
+def test_two_warehouses_named_alike_never_share_a_report_or_data_docs(
+    tmp_path: Path, published_once: tuple[Path, Path]
+) -> None:
+    """The report page and the data docs are named after the warehouse without its
+    extension: a second warehouse of that name in the folder (w.db beside w.duckdb) is
+    refused before it builds, and the first one's pages stay its own."""
+    data, published = published_once
+    first = _copy_published(published, tmp_path / "w.duckdb")
+    built = run_cli("build", "--data-dir", str(data), "--warehouse", str(first))
+    assert built.returncode == 0, built.stderr
+    page, docs = tmp_path / "w.report.html", tmp_path / "w.data_docs"
+    pages_before = _digest(page), (docs / data_docs.MANIFEST).read_text()
+    assert data_docs.site_owner(docs) == "w.duckdb"
+
+    second = tmp_path / "w.db"
+    refused = run_cli("build", "--data-dir", str(data), "--warehouse", str(second))
+    assert refused.returncode == 2
+    line = _one_plain_error(refused.stderr)
+    assert f"refusing to replace {page}: it belongs to the warehouse {first}" in line
+    assert "give this warehouse another name with --warehouse" in line
+    assert not second.exists()
+    assert (_digest(page), (docs / data_docs.MANIFEST).read_text()) == pages_before
+
+    first.unlink()  # once the first is gone, its pages are the next one's to replace
+    taken = run_cli("build", "--data-dir", str(data), "--warehouse", str(second))
+    assert taken.returncode == 0, taken.stderr
+    assert data_docs.site_owner(docs) == "w.db"
+    assert "<title>Circularity report: w.db</title>" in page.read_text()
+
+
 def test_backslash_in_the_warehouse_path_is_refused(tmp_path: Path) -> None:
     completed = run_cli("build", "--warehouse", str(tmp_path / "a\\b.duckdb"))
     assert completed.returncode == 2
