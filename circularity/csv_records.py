@@ -86,7 +86,12 @@ class FileNotText(Exception):
 
 
 class HeaderNotReadable(Exception):
-    """The header is UTF-8 text but cannot be split into column names."""
+    """The header is UTF-8 text but cannot be split into column names (`text`: the header
+    as read, for a caller that can tell why, such as another separator than commas)."""
+
+    def __init__(self, message: str, text: str = "") -> None:
+        super().__init__(message)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -185,13 +190,15 @@ def read_header(path: Path) -> Header:
     if text.count('"') % 2:
         raise HeaderNotReadable(
             "a quote in the header never closes; close it, or double a quote that is part of "
-            "a column name"
+            "a column name",
+            text,
         )
     fields = split_fields(text)
     if fields is None:
         raise HeaderNotReadable(
             "malformed quoting in the header; enclose each quoted column name in double "
-            "quotes, with nothing after the closing quote"
+            "quotes, with nothing after the closing quote",
+            text,
         )
     # Spaces are U+0020 here as in the fields: a name padded with a tab or a no-break space
     # is not the column's name, and the message on a missing column shows what pads it.

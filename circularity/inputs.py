@@ -99,7 +99,11 @@ def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
     except FileNotText as error:
         raise InputError(f"{path}: not a UTF-8 CSV file: {error}; save it as UTF-8") from error
     except HeaderNotReadable as error:
-        raise InputError(f"{path}, line 1: {error}") from error
+        # `"currency";"rate_date"` is no malformed quoting but another separator.
+        separator = other_separator(error.text, REQUIRED_COLUMNS[file_name])
+        raise InputError(
+            _separated_by(path, separator) if separator else f"{path}, line 1: {error}"
+        ) from error
     except OSError as error:
         raise InputError(f"{path}: cannot read the file ({error.strerror or error})") from error
     problems = header_problems(path, header.names, REQUIRED_COLUMNS[file_name])
@@ -123,6 +127,24 @@ def shown_name(name: str) -> str:
     )
 
 
+def other_separator(header: str, required: tuple[str, ...]) -> str | None:
+    """The name of the separator (semicolons, tabs, vertical bars) that splits a header
+    line into more than one of the required column names, quoted or not; None when none
+    does."""
+    for separator, name in _OTHER_SEPARATORS.items():
+        names = {part.strip(" ").strip('"').strip(" ").lower() for part in header.split(separator)}
+        if len(names & set(required)) > 1:
+            return name
+    return None
+
+
+def _separated_by(path: Path, separator: str) -> str:
+    return (
+        f"{path}, line 1: the columns are separated by {separator}, not commas; save the "
+        "file as comma-separated CSV (in a spreadsheet: CSV, comma-delimited)"
+    )
+
+
 def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
     """What is wrong with a header, one line per kind of problem: a file separated by
     something other than commas, required columns missing, or named twice."""
@@ -133,14 +155,9 @@ def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, .
             f"({', '.join(required)})"
         ]
     if missing and len(columns) == 1:
-        for separator, name in _OTHER_SEPARATORS.items():
-            names = {part.strip() for part in columns[0].split(separator)}
-            if len(names & set(required)) > 1:
-                return [
-                    f"{path}, line 1: the columns are separated by {name}, not commas; "
-                    "save the file as comma-separated CSV (in a spreadsheet: CSV, "
-                    "comma-delimited)"
-                ]
+        separator = other_separator(columns[0], required)
+        if separator:
+            return [_separated_by(path, separator)]
     problems = []
     if missing:
         listed = ", ".join(f"'{column}'" for column in missing)

@@ -137,6 +137,27 @@ def test_a_file_separated_by_another_character_says_so_in_one_line(
     ]
 
 
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ('"currency";"rate_date";"usd_per_unit"', "semicolons"),  # R's write.csv2, quote all
+        ('"currency"\t"rate_date"\t"usd_per_unit"', "tabs"),
+        ('\ufeffcurrency;rate_date;"usd per unit"', "semicolons"),  # one name quoted
+    ],
+)
+def test_a_file_separated_by_another_character_with_quoted_names_says_so(
+    tmp_path: Path, header: str, said: str
+) -> None:
+    """Quoted names do not make another separator a quoting problem."""
+    data = write_data_dir(tmp_path / "d")
+    fx_rates = data / "fx_rates.csv"
+    fx_rates.write_text(header + '\n"EUR";"2024-02-19";1,0776\n', encoding="utf-8")
+    assert refusal(data).splitlines() == [
+        f"{fx_rates}, line 1: the columns are separated by {said}, not commas; save the file "
+        "as comma-separated CSV (in a spreadsheet: CSV, comma-delimited)"
+    ]
+
+
 @pytest.mark.parametrize("content", ["", "\n\ncurrency,rate_date,usd_per_unit\n"])
 def test_a_file_without_a_header_line_says_which_columns_it_needs(
     tmp_path: Path, content: str
