@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from circularity.inputs import shown_text
 from circularity.validation import ValidationReport
 
 _RECORD_SHOWN = 120
@@ -64,7 +65,8 @@ def _input_lines(database: Path, failed: list, max_share: float, allow_more: str
                 [name],
             ).fetchall()
             for count, line, record, reason in reasons:
-                shown = record if len(record) <= _RECORD_SHOWN else record[:_RECORD_SHOWN] + "…"
+                cut = record if len(record) <= _RECORD_SHOWN else record[:_RECORD_SHOWN] + "…"
+                shown = shown_text(cut)
                 lines.append(f"  {count:,} x {reason} (first on line {line}: `{shown}`)")
             lines.append(
                 f"  fix these rows of {name} (every rejected row is listed in the failed "

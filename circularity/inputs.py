@@ -117,13 +117,14 @@ def checked_header(data_dir: Path, file_name: str) -> tuple[Path, Header]:
 _OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-def shown_name(name: str) -> str:
-    """A column name as a message shows it: a character that does not show on screen (a
-    tab, a no-break space, a second byte order mark) is written as its code, such as
-    <U+00A0>, so that `currency` padded with one does not read as `currency`. Python's
-    printable characters are those that show, and the space."""
+def shown_text(text: str) -> str:
+    """A text from a file (a column name, a record) as a message shows it: a character that
+    does not show on screen (a tab, a no-break space, a second byte order mark, a line
+    break, a terminal's escape) is written as its code, such as <U+00A0>, so that `currency`
+    padded with one does not read as `currency`, and a record cannot move the cursor or
+    colour the terminal. Python's printable characters are those that show, and the space."""
     return "".join(
-        character if character.isprintable() else f"<U+{ord(character):04X}>" for character in name
+        character if character.isprintable() else f"<U+{ord(character):04X}>" for character in text
     )
 
 
@@ -163,7 +164,7 @@ def header_problems(path: Path, columns: tuple[str, ...], required: tuple[str, .
         listed = ", ".join(f"'{column}'" for column in missing)
         problems.append(
             f"{path}, line 1: missing column{'s' if len(missing) > 1 else ''} {listed} in the "
-            f"header (found: {', '.join(map(shown_name, columns))}); add "
+            f"header (found: {', '.join(map(shown_text, columns))}); add "
             f"{'them' if len(missing) > 1 else 'it'}, or fix the spelling"
         )
     problems.extend(

@@ -118,6 +118,24 @@ def test_failed_validation_exits_non_zero_and_names_the_check(tmp_path: Path) ->
     assert lines[deals + 1].split()[:2] == ["2", "x"] and "nobody" not in lines[deals + 1]
 
 
+def test_a_failed_gate_shows_a_records_control_characters_by_their_codes(
+    tmp_path: Path,
+) -> None:
+    """The message quotes the first rejected record: its escape sequences and carriage
+    returns must not move the cursor or colour the terminal that reads it."""
+    valid = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
+    data = write_data_dir(
+        tmp_path / "data",
+        deals=valid
+        + "d2,2024-01-01,amazon,anthropic,1,USD,exact,equity,,https://x,\x1b[31mred\x1b[0m\n"
+        + 'd3,2024-01-01,amazon,anthropic,1,USD,exact,equity,,https://x,"a\rb\x1b[2K"\n',
+    )
+    completed = run_cli("build", "--data-dir", str(data), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert completed.returncode == 1
+    assert "\x1b" not in completed.stderr and "\r" not in completed.stderr
+    assert "https://x,<U+001B>[31mred<U+001B>[0m`" in completed.stderr
+
+
 def test_a_stop_is_not_swallowed_by_code_that_catches_errors() -> None:
     """Great Expectations catches Exception around its data docs: a SIGTERM that arrives
     there must still stop the build, not let it go on and publish."""

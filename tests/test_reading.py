@@ -120,8 +120,8 @@ REJECTED = {  # source_line -> the start of the reason
     34: "company 'x3' in investor is rejected in companies.csv: fix its row there",
     36: "amount_millions '2e3' is not a number",
     37: "an empty row: every field is blank",
-    38: "announced_date '\u00a02025-01-02' is not a date",
-    39: "currency 'USD\u3000' is not an ISO 4217 code",
+    38: "announced_date '<U+00A0>2025-01-02' is not a date",
+    39: "currency 'USD<U+3000>' is not an ISO 4217 code",
 }
 
 CHAIN = "".join(

@@ -1,5 +1,8 @@
 -- Every rejected row of every input file with its reason, and the record as read, taken
--- from the file's base model: the layers between carry only the fields.
+-- from the file's base model: the layers between carry only the fields. A character that
+-- does not show on screen is written by its code in the values a reason quotes: a chain
+-- of replace() calls (shown_invisible), deeper than sqlfluff parses by default.
+-- sqlfluff:max_parse_depth:1500
 
 {%- set judged_models = {
     'companies': 'int_companies_rolled_up',
@@ -25,13 +28,22 @@ with
 ),
 {% endfor %}
 
-final as (
+every_file as (
     {%- for file_name in judged_models %}
     select * from {{ file_name }}
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
+),
+
+final as (
+    select
+        source_file,
+        source_line,
+        record,
+        {{ shown_invisible('reason') }} as reason
+    from every_file
 )
 
 select * from final
