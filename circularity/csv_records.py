@@ -311,9 +311,11 @@ class _Writer:
         closed, and the lines after it are read again.
 
         The first quote after it that is not doubled is taken as the close when it follows
-        text (a quote after a comma or at the start of a line opens a field of its own) and
-        the record then has the header's number of fields; a stray quote in a later record
-        seldom gives both."""
+        text (a quote after a comma or at the start of a line opens a field of its own), the
+        record then has the header's number of fields, and the line of the close does not
+        have them by itself: a stray quote in a later record (`...,4,a 27" screen` a few
+        rows down, a whole row) gives the first two, but a note's last line seldom holds
+        every field of a row."""
         rest = "".join(self.pending[1:]).rstrip("\r\n")
 
         def opens_a_field(at: int) -> bool:  # also when there is no quote (-1)
@@ -330,7 +332,22 @@ class _Writer:
             return False
         before = _commas_outside_quotes(_FIELDS_BEFORE_OPEN.match(self.pending[0]).group())
         after = _commas_outside_quotes(rest[position + 1 :])
-        return before + 1 + after == self.expected
+        return before + 1 + after == self.expected and not self._row_by_itself(position)
+
+    def _row_by_itself(self, position: int) -> bool:
+        """Whether the line of the pending text's character `position` (the text of the
+        lines after the first), a quote, has the header's number of fields by itself, the
+        quote taken for a stray one: the commas before it and those outside quotes after
+        it."""
+        start = 0
+        for line in self.pending[1:]:
+            if position < start + len(line):
+                text = line.rstrip("\r\n")
+                at = position - start
+                fields = text[:at].count(",") + _commas_outside_quotes(text[at + 1 :]) + 1
+                return fields == self.expected
+            start += len(line)
+        return False
 
     def _recover(self) -> None:
         """The quote opened on the first pending line does not close into a readable record:

@@ -396,6 +396,39 @@ def test_a_quote_typo_in_a_multi_line_record_rejects_the_record_whole(tmp_path: 
     assert (stats.records, stats.physical_lines) == (8, 12)
 
 
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+def test_valid_records_between_an_unterminated_quote_and_a_stray_one_are_read(
+    tmp_path: Path, ending: bytes
+) -> None:
+    """A note whose quote never closes, then whole rows, then a row with an inch mark in the
+    same column: the inch mark closes the quote into a record of the header's number of
+    fields, but its line is a whole row by itself, as a note's last line seldom is. So the
+    first quote never closed: the rows between are records, and the row with the stray
+    quote is rejected on its own."""
+    row = "E{0},2024-01-0{0},Amazon,Anthropic,{0},USD,exact,equity,,https://x,{1}"
+    lines = [
+        "deal_id,announced_date,investor,investee,amount_millions,currency,"
+        "amount_qualifier,instrument,supersedes_deal_id,source_url,notes",
+        row.format(1, '"Unclosed note'),
+        row.format(2, "plain"),
+        row.format(3, "plain"),
+        row.format(4, 'a 27" screen'),
+        row.format(5, "plain"),
+    ]
+    source = tmp_path / "x.csv"
+    source.write_bytes(ending.join(line.encode() for line in lines) + ending)
+    out = tmp_path / "out.csv"
+    stats = write_records(source, out, read_header(source))
+    assert _read_errors(out) == {2: "unterminated quote", 5: "malformed quoting"}
+    read = duckdb.execute(
+        "select source_line::int, field_1 from read_csv(?, all_varchar = true) "
+        "where read_error is null order by 1",
+        [str(out)],
+    ).fetchall()
+    assert read == [(3, "E2"), (4, "E3"), (6, "E5")]
+    assert (stats.records, stats.physical_lines) == (5, 6)
+
+
 def test_a_valid_record_after_an_unterminated_quote_is_read_whatever_its_quotes(
     tmp_path: Path,
 ) -> None:
