@@ -29,6 +29,7 @@ from pathlib import Path
 
 from circularity import locking
 from circularity.whole_file import write_whole
+from circularity.workspace import user_temp_folder
 
 MANIFEST = ".circularity-data-docs.json"
 ASSETS = Path("static") / "circularity"
@@ -208,7 +209,7 @@ _SITE = "site"
 def _scratch_parent() -> Path:
     """This user's private folder in the system's temporary folder (made 0700), or the
     temporary folder itself when another user owns that name."""
-    parent = Path(tempfile.gettempdir()) / f"circularity-{os.getuid()}"
+    parent = user_temp_folder()
     try:
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if parent.is_dir() and not parent.is_symlink() and parent.stat().st_uid == os.getuid():

@@ -18,12 +18,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from circularity.workspace import user_temp_folder
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 _PARTIAL_PARSE = "partial_parse.msgpack"
@@ -89,7 +90,7 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
 def partial_parse_cache() -> Path:
     """This user's folder for the project's partial parse state, outside the project."""
     project = hashlib.sha256(str(PROJECT_DIR).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"circularity-{os.getuid()}" / f"dbt-{project}"
+    return user_temp_folder() / f"dbt-{project}"
 
 
 def _restore_partial_parse(target_path: Path) -> None:

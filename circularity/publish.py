@@ -113,7 +113,7 @@ def check_side_files(workspace: Workspace) -> None:
     warehouse = workspace.warehouse
     for side, owner in (
         (page, report.page_owner(page)),
-        (folder, data_docs.site_owner(folder) if folder.is_dir() else None),
+        (folder, data_docs.site_owner(folder)),
     ):
         if owner and owner != warehouse.name and (warehouse.parent / owner).exists():
             raise WarehouseError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,13 @@ class Workspace:
 
 def build_prefix(warehouse: Path) -> str:
     return f".{warehouse.name}.build-"
+
+
+def user_temp_folder() -> Path:
+    """This user's folder in the system's temporary folder, for what builds keep outside
+    the project and the warehouse's folder (dbt's partial parse state, GX's scratch sites).
+    Its callers make it 0700 and never use one that another user owns."""
+    return Path(tempfile.gettempdir()) / f"circularity-{os.getuid()}"
 
 
 def lock_file(warehouse: Path) -> Path:
