@@ -87,3 +87,72 @@ def test_a_collector_turned_off_before_stays_off() -> None:
         """
     )
     assert outcome == {"enabled_after": False}
+
+
+def test_a_deferred_module_runs_on_first_use_and_from_imports_bind_it() -> None:
+    outcome = run_script(
+        """
+        import json, sys
+        from circularity.large_imports import defer_until_used
+
+        defer_until_used("xml.dom.minidom")
+        ran_when_deferred = "xml.dom.minicompat" in sys.modules  # minidom imports it
+        from xml.dom import minidom
+        from xml.dom import minidom as same
+        ran_when_bound = "xml.dom.minicompat" in sys.modules
+        tag = minidom.parseString("<deal/>").documentElement.tagName
+        print(json.dumps({
+            "ran_when_deferred": ran_when_deferred,
+            "ran_when_bound": ran_when_bound,
+            "same_module": same is minidom,
+            "tag": tag,
+            "ran_when_used": "xml.dom.minicompat" in sys.modules,
+        }))
+        """
+    )
+    assert outcome == {
+        "ran_when_deferred": False,
+        "ran_when_bound": False,
+        "same_module": True,
+        "tag": "deal",
+        "ran_when_used": True,
+    }
+
+
+def test_deferring_a_missing_module_changes_nothing() -> None:
+    outcome = run_script(
+        """
+        import json, sys
+        from circularity.large_imports import defer_until_used
+
+        defer_until_used("a_module_that_does_not_exist")
+        defer_until_used("json.a_submodule_that_does_not_exist")
+        print(json.dumps({
+            "bound": [name for name in sys.modules if "does_not_exist" in name],
+        }))
+        """
+    )
+    assert outcome == {"bound": []}
+
+
+def test_great_expectations_loads_without_scipy_stats_until_an_expectation_uses_it() -> None:
+    outcome = run_script(
+        """
+        import json, sys
+        from circularity import validation
+
+        validation.preload()
+        deferred = "scipy.stats._stats_py" not in sys.modules
+        # The one place of GX's expectations that uses it, called as GX calls it.
+        from great_expectations.expectations.core import (
+            expect_column_kl_divergence_to_be_less_than as kl_divergence,
+        )
+        entropy = float(kl_divergence.stats.entropy([1, 3], [1, 3]))
+        print(json.dumps({
+            "deferred": deferred,
+            "entropy": entropy,
+            "loaded_when_used": "scipy.stats._stats_py" in sys.modules,
+        }))
+        """
+    )
+    assert outcome == {"deferred": True, "entropy": 0.0, "loaded_when_used": True}
