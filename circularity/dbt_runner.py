@@ -187,9 +187,14 @@ def dbt_child_command(args: list[str]) -> list[str]:
     ]
 
 
-def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> DbtRun:
+def run_dbt(
+    step: DbtStep,
+    progress: Callable[[str], None] = lambda _: None,
+    finished: Callable[[str, str], None] = lambda _status, _node: None,
+) -> DbtRun:
     """Run a DbtStep in a child process, reporting each finished node as it finishes, so a
-    long build shows where it is. Returns the nodes that failed, errored or were skipped."""
+    long build shows where it is (and `finished` hears its status and `schema.name`).
+    Returns the nodes that failed, errored or were skipped."""
     step.target_path.mkdir(exist_ok=True)
     _restore_partial_parse(step.target_path)
     with subprocess.Popen(
@@ -206,7 +211,9 @@ def run_dbt(step: DbtStep, progress: Callable[[str], None] = lambda _: None) -> 
             match = _NODE_RESULT.search(_ANSI.sub("", line))
             if match:
                 number, total, status, node = match.groups()
-                progress(f"  [{number}/{total}] {status.lower()}: {' '.join(node.split()[-1:])}")
+                name = " ".join(node.split()[-1:])
+                progress(f"  [{number}/{total}] {status.lower()}: {name}")
+                finished(status, name)
         returncode = process.wait()
     if returncode < 0:
         _killed(-returncode)

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import duckdb
 
 from circularity import engines, locking, publish, validation
 from circularity.dbt_runner import PROJECT_DIR, DbtRun, DbtStep, dbt_step, read_results, run_dbt
+from circularity.gate_batches import EarlyValidation
 from circularity.inputs import check_data_dir, count_physical_lines
 from circularity.report import write_report
 from circularity.summary import BuildSummary, summarize
@@ -142,10 +143,21 @@ def transform_step(workspace: Workspace, config: BuildConfig) -> DbtStep:
     return step
 
 
-def transform(workspace: Workspace, config: BuildConfig, progress: Progress) -> DbtRun:
-    """Run the dbt build in a child process, reporting each model and test as it ends."""
+def transform(
+    workspace: Workspace,
+    config: BuildConfig,
+    progress: Progress,
+    early: EarlyValidation | None = None,
+) -> DbtRun:
+    """Run the dbt build in a child process, reporting each model and test as it ends; on
+    DuckDB, `early` validates each gate's rows as soon as dbt has built it."""
+    step = transform_step(workspace, config)
+    if early is None or config.engine != "duckdb":
+        early = None
+    else:
+        step = replace(step, env={**step.env, **early.dbt_environment()})
     with counting_lines(workspace):
-        dbt_run = run_dbt(transform_step(workspace, config), progress)
+        dbt_run = run_dbt(step, progress, early.node_finished if early else lambda *_: None)
     finish_transform(workspace, config)
     return dbt_run
 
@@ -161,10 +173,13 @@ def finish_transform(workspace: Workspace, config: BuildConfig) -> None:
         engines.copy_spark_build(workspace.folder, workspace.database, workspace.dbt_target)
 
 
-def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
+def validate(
+    workspace: Workspace, config: BuildConfig, early: EarlyValidation | None = None
+) -> ValidationReport:
     """The gate of a publish: every dbt data test (read from the dbt build's results) and,
-    when dbt built everything, every Great Expectations suite. The outcomes are saved for
-    the publish step; a build that fails its gate is kept for inspection."""
+    when dbt built everything, every Great Expectations suite (but those `early` ran while
+    dbt built). The outcomes are saved for the publish step; a build that fails its gate
+    is kept for inspection."""
     finish_transform(workspace, config)
     dbt_run = read_results(workspace.dbt_target)
     outcomes = [
@@ -186,6 +201,7 @@ def validate(workspace: Workspace, config: BuildConfig) -> ValidationReport:
             data_docs_dir=workspace.data_docs,
             max_rejected_share=config.max_rejected_share,
             warehouse_name=workspace.warehouse.name,
+            ran_early=early.runner() if early else None,
         )
         report = ValidationReport(checked.run_id, checked.validated_at, outcomes + checked.outcomes)
     else:
@@ -299,13 +315,22 @@ def _build_in(
     timings: dict[str, float] = {}
     timings["inputs"] = time.perf_counter() - clock
 
-    # Great Expectations takes seconds to import: let it load while dbt works.
-    preload = threading.Thread(target=validation.preload, daemon=True)
-    preload.start()
+    # Great Expectations takes seconds to import, and validates each gate as dbt builds it.
+    with EarlyValidation(workspace.folder, workspace.run_id, config.max_rejected_share) as early:
+        return _transform_and_validate(workspace, config, progress, clock, timings, early)
 
+
+def _transform_and_validate(
+    workspace: Workspace,
+    config: BuildConfig,
+    progress: Progress,
+    clock: float,
+    timings: dict[str, float],
+    early: EarlyValidation,
+) -> BuildResult:
     step = time.perf_counter()
     progress("running dbt build (staging -> intermediate -> marts -> gates, with data tests)")
-    dbt_run = transform(workspace, config, progress)
+    dbt_run = transform(workspace, config, progress, early)
     timings["dbt"] = time.perf_counter() - step
     timings.update({f"dbt {kind}s": seconds for kind, seconds in dbt_run.seconds_by_type.items()})
     counts = count_lines(workspace)
@@ -313,15 +338,17 @@ def _build_in(
 
     step = time.perf_counter()
     progress("validating: dbt data tests and Great Expectations")
-    preload.join()
-    report = validate(workspace, config)
+    report = validate(workspace, config, early)
     timings["validate"] = time.perf_counter() - step
     dbt_tests = [outcome for outcome in report.outcomes if outcome.suite == "dbt"]
     expectations = [outcome for outcome in report.outcomes if outcome.suite != "dbt"]
+    early_suites = (
+        f" ({len(early.validated_early)} while dbt built)" if early.validated_early else ""
+    )
     progress(
         f"  {len(dbt_tests)} dbt tests, {len(expectations)} expectations in "
-        f"{len({o.suite for o in expectations})} suites, {len(report.failures())} failed; "
-        f"data docs: {workspace.data_docs / 'index.html'}"
+        f"{len({o.suite for o in expectations})} suites{early_suites}, "
+        f"{len(report.failures())} failed; data docs: {workspace.data_docs / 'index.html'}"
     )
     if not report.success:
         failed = workspace.failed_folder / workspace.database.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,11 +90,6 @@ def _main_module_for_pyspark() -> None:
         main.__file__ = sys.argv[0] if sys.argv and sys.argv[0] else "circularity"
 
 
-def preload() -> None:
-    """Import Great Expectations (1 to 2 s) in a background thread while dbt runs."""
-    great_expectations()
-
-
 def great_expectations() -> ModuleType:
     """The `great_expectations` package, imported once per process without the garbage
     collections its objects would set off, and with `scipy.stats` deferred: GX imports it
@@ -114,82 +110,84 @@ def validate(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     suites: list[str] | None = None,
     warehouse_name: str | None = None,
+    ran_early: SuiteRunner | None = None,
 ) -> ValidationReport:
     """Run every suite (or the named ones) on batches read from the build, write GX Data
     Docs to `data_docs_dir` (failed runs included; its manifest names `warehouse_name`) and
-    return every expectation's outcome."""
-    great_expectations()
-
+    return every expectation's outcome. Suites that `ran_early` ran already on the same
+    rows (gate_batches, while dbt built the rest) are not run again."""
+    names = suites or suite_names()
     # GX rebuilds the whole site in a scratch folder; publish_site then replaces only what
     # earlier builds wrote and makes the pages work offline.
     data_docs_dir.parent.mkdir(parents=True, exist_ok=True)
-    with data_docs.scratch_site() as scratch:
-        outcomes = _validate_into(
-            scratch, database, run_id, physical_lines, max_rejected_share, suites
+    with ExitStack() as stack:
+        runner = ran_early or SuiteRunner(
+            stack.enter_context(data_docs.scratch_site()), run_id, max_rejected_share
         )
-        data_docs.make_offline(scratch)
-        data_docs.publish_site(scratch, data_docs_dir, owner=warehouse_name)
+        left = [name for name in names if name not in runner.outcomes]
+        if left:
+            connection = duckdb.connect(str(database), read_only=True)
+            try:
+                for name in left:
+                    runner.run(name, _batch(connection, name, physical_lines))
+            finally:
+                connection.close()
+        runner.build_data_docs()
+        data_docs.make_offline(runner.scratch)
+        data_docs.publish_site(runner.scratch, data_docs_dir, owner=warehouse_name)
+    outcomes = [outcome for name in names for outcome in runner.outcomes[name]]
     return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
 
 
-def _validate_into(
-    scratch: Path,
-    database: Path,
-    run_id: str,
-    physical_lines: dict[str, int],
-    max_rejected_share: float,
-    suites: list[str] | None,
-) -> list[ExpectationOutcome]:
-    """Every suite's outcomes; GX's site of them is drawn in `scratch`."""
-    gx = great_expectations()
+class SuiteRunner:
+    """The suites of one build, run one at a time in one GX context (in any order, each as
+    its batch is ready), which draws its data docs in `scratch`."""
 
-    context = _context(scratch)
-    outcomes: list[ExpectationOutcome] = []
-    connection = duckdb.connect(str(database), read_only=True)
-    try:
-        names = suites or suite_names()
-        for name in names:
-            spec = load_suite(name)
-            batch = _batch(connection, name, physical_lines)
-            suite = context.suites.add(
-                gx.ExpectationSuite(
-                    name=name, expectations=spec["expectations"], notes=spec.get("notes")
-                )
+    def __init__(self, scratch: Path, run_id: str, max_rejected_share: float) -> None:
+        self.scratch = scratch
+        self.outcomes: dict[str, list[ExpectationOutcome]] = {}
+        self._gx = great_expectations()
+        self._context = _context(scratch)
+        self._run_id = run_id
+        # The contract's enumerations come from the project's dbt vars, so a suite names a
+        # value set ({"$PARAMETER": "instruments"}) instead of copying it.
+        self._parameters = {"max_rejected_share": max_rejected_share, **project.enumerations()}
+
+    def run(self, name: str, batch: Any) -> None:
+        """Validate `batch`, the rows of gates.gate_<name>, with suite `name`."""
+        gx, context = self._gx, self._context
+        spec = load_suite(name)
+        suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=name, expectations=spec["expectations"], notes=spec.get("notes")
             )
-            asset = context.data_sources.get("build").add_dataframe_asset(name=name)
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(
-                    name=name,
-                    data=asset.add_batch_definition_whole_dataframe(name),
-                    suite=suite,
-                )
+        )
+        asset = context.data_sources.get("build").add_dataframe_asset(name=name)
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=name, data=asset.add_batch_definition_whole_dataframe(name), suite=suite
             )
-            checkpoint = context.checkpoints.add(
-                gx.Checkpoint(
-                    name=name,
-                    validation_definitions=[definition],
-                    # Failures name the rows they concern (file, id) beside the values.
-                    result_format={
-                        "result_format": "SUMMARY",
-                        "unexpected_index_column_names": spec["meta"].get("index_columns", []),
-                    },
-                )
-            )
-            result = checkpoint.run(
-                batch_parameters={"dataframe": batch},
-                # The contract's enumerations come from the project's dbt vars, so a suite
-                # names a value set ({"$PARAMETER": "instruments"}) instead of copying it.
-                expectation_parameters={
-                    "max_rejected_share": max_rejected_share,
-                    **project.enumerations(),
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=name,
+                validation_definitions=[definition],
+                # Failures name the rows they concern (file, id) beside the values.
+                result_format={
+                    "result_format": "SUMMARY",
+                    "unexpected_index_column_names": spec["meta"].get("index_columns", []),
                 },
-                run_id=gx.RunIdentifier(run_name=run_id),
             )
-            outcomes.extend(_outcomes(name, result))
-    finally:
-        connection.close()
-    context.build_data_docs()
-    return outcomes
+        )
+        result = checkpoint.run(
+            batch_parameters={"dataframe": batch},
+            expectation_parameters=self._parameters,
+            run_id=gx.RunIdentifier(run_name=self._run_id),
+        )
+        self.outcomes[name] = _outcomes(name, result)
+
+    def build_data_docs(self) -> None:
+        self._context.build_data_docs()
 
 
 def _batch(

@@ -30,3 +30,5 @@ def test_dbt_build_from_project_root_with_default_profile(tmp_path: Path) -> Non
     development = warehouse.with_name("circularity.dev.duckdb")
     assert query(development, "select count(*) > 30 from marts.fct_investments") == [(True,)]
     assert not list(warehouse.parent.glob(".ingested_*")), "the ingest left a file behind"
+    # Gate batches are the CLI's alone (circularity.gate_batches): none by hand.
+    assert not (PROJECT_DIR / "gate-batches").exists()

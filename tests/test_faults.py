@@ -21,7 +21,9 @@ MORE_DEALS = DEALS + "d2,2024-02-01,google,anthropic,50,USD,exact,equity,,https:
 KILL_MOMENTS = (
     ("checking inputs", 0.0),  # the work folder is being made
     ("running dbt build", 2.0),  # dbt is writing the new file
-    ("validating: dbt data tests and Great Expectations", 0.5),  # whole, not published
+    # Whole, not published: what is left of the gate after dbt takes a few tenths of a
+    # second (most suites ran while dbt built).
+    ("validating: dbt data tests and Great Expectations", 0.0),
 )
 
 

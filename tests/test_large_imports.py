@@ -141,7 +141,7 @@ def test_great_expectations_loads_without_scipy_stats_until_an_expectation_uses_
         import json, sys
         from circularity import validation
 
-        validation.preload()
+        validation.great_expectations()
         deferred = "scipy.stats._stats_py" not in sys.modules
         # The one place of GX's expectations that uses it, called as GX calls it.
         from great_expectations.expectations.core import (

@@ -1,0 +1,119 @@
+"""The CLI validates each gate's rows while dbt builds the rest (`circularity.gate_batches`):
+with the same rows and the same outcomes as a validation of the finished build, and an
+early run that fails is set aside for the full gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from circularity import validation
+from circularity.gate_batches import BATCHES_FOLDER, EarlyValidation
+from circularity.inputs import count_physical_lines
+from circularity.pipeline import PROJECT_DIR, BuildConfig, build
+from tests.conftest import write_data_dir
+
+SEEDS = PROJECT_DIR / "seeds"
+AFTER_DBT = {"inputs"}
+
+
+def _comparable(report: validation.ValidationReport) -> list[tuple]:
+    return [
+        (o.suite, o.expectation, o.column_name, o.success, o.observed)
+        for o in report.outcomes
+        if o.suite != "dbt"
+    ]
+
+
+def test_a_build_validates_its_gates_while_dbt_builds_with_the_outcomes_of_the_finished_build(
+    tmp_path: Path,
+) -> None:
+    warehouse = tmp_path / "warehouse" / "circularity.duckdb"
+    said: list[str] = []
+    result = build(BuildConfig(SEEDS, warehouse), progress=said.append)
+    assert result.published and result.validation is not None
+
+    suites = validation.suite_names()
+    early = len(suites) - len(AFTER_DBT)
+    assert any(f"in {len(suites)} suites ({early} while dbt built)" in line for line in said)
+    # The published file validated again from scratch, every suite read from the file.
+    again = validation.validate(
+        warehouse,
+        "again",
+        physical_lines={p.name: count_physical_lines(p) for p in SEEDS.glob("*.csv")},
+        data_docs_dir=tmp_path / "again" / "docs",
+    )
+    assert _comparable(result.validation) == _comparable(again)
+    assert {o.suite for o in again.outcomes} == set(suites)
+    assert not list(warehouse.parent.glob(f"**/{BATCHES_FOLDER}"))  # gone with the build folder
+
+
+def test_a_failed_build_keeps_batches_equal_to_its_gates_and_outcomes_equal_to_a_full_gate(
+    tmp_path: Path,
+) -> None:
+    data_dir = write_data_dir(
+        tmp_path / "data",
+        deals="""\
+        d1,2025-01-01,amazon,anthropic,4000,USD,exact,equity,,https://example.com/1,
+        d2,2025-02-01,amazon,nobody,100,USD,exact,equity,,https://example.com/2,
+        """,
+    )
+    warehouse = tmp_path / "warehouse" / "circularity.duckdb"
+    said: list[str] = []
+    # Any rejected record is too many: the inputs suite fails, the build is kept.
+    result = build(BuildConfig(data_dir, warehouse, max_rejected_share=0.0), progress=said.append)
+    assert not result.published and result.failed_build is not None
+    kept = result.failed_build
+    batches = sorted((kept.parent / BATCHES_FOLDER).glob("gate_*.parquet"))
+    suites = set(validation.suite_names()) - AFTER_DBT
+    assert {batch.stem.removeprefix("gate_") for batch in batches} >= suites
+
+    connection = duckdb.connect(str(kept), read_only=True)
+    try:
+        for batch in batches:
+            from_batch = connection.execute("select * from read_parquet(?)", [str(batch)]).df()
+            from_build = connection.table(f"gates.{batch.stem}").df()
+            pd.testing.assert_frame_equal(from_batch, from_build, check_exact=True)
+    finally:
+        connection.close()
+
+    again = validation.validate(
+        kept,
+        "again",
+        physical_lines={p.name: count_physical_lines(p) for p in data_dir.glob("*.csv")},
+        data_docs_dir=tmp_path / "again" / "docs",
+        max_rejected_share=0.0,
+    )
+    assert result.validation is not None
+    assert _comparable(result.validation) == _comparable(again)
+    assert [(o.suite, o.column_name) for o in again.failures()] == [("inputs", "rejected_share")]
+
+
+@pytest.mark.parametrize(
+    ("status", "node"),
+    [
+        ("ERROR", "gates.gate_dim_companies"),  # not built
+        ("OK", "marts.dim_companies"),  # not a gate
+        ("OK", "gates.gate_inputs"),  # validated after dbt, with the line count
+        ("OK", "gates.gate_unknown"),  # no suite of that name
+    ],
+)
+def test_only_gates_built_with_a_suite_are_validated_early(
+    tmp_path: Path, status: str, node: str
+) -> None:
+    with EarlyValidation(tmp_path, "run", 0.5) as early:
+        early.node_finished(status, node)
+        runner = early.runner()
+    assert runner is not None and runner.outcomes == {}
+    assert early.validated_early == []
+
+
+def test_an_early_run_that_fails_is_set_aside_for_the_full_gate(tmp_path: Path) -> None:
+    with EarlyValidation(tmp_path, "run", 0.5) as early:
+        assert (tmp_path / BATCHES_FOLDER).is_dir()
+        early.node_finished("OK", "gates.gate_dim_companies")  # but no batch file was written
+        assert early.runner() is None
+    assert early.validated_early == []
