@@ -9,12 +9,13 @@ batch as soon as dbt reports that gate built, on the core that dbt's one Python 
 leaves free in those seconds. The same thread imports Great Expectations and sets up its
 context first, while dbt starts.
 
-After dbt, the gate (`validation.validate`) runs only what is left: the inputs suite,
-which needs the line count taken beside dbt, and any suite whose batch did not come. A
-suite that fails to run here is not retried here: the whole early run is set aside and the
-gate runs every suite from the build's database, as Dagster's door always does. A batch
-holds the gate's rows as the build's file holds them; tests hold the two to the same
-outcomes."""
+The inputs suite also needs every file's line count, taken beside dbt: it runs once both
+its batch and the count are in. When every suite has run, the same thread draws the data
+docs. After dbt, the gate (`validation.validate`) runs only what is left, if anything (a
+suite whose batch did not come), and copies the site beside the warehouse. A suite that
+fails to run here is not retried here: the whole early run is set aside and the gate runs
+every suite from the build's database, as Dagster's door always does. A batch holds the
+gate's rows as the build's file holds them; tests hold the two to the same outcomes."""
 
 from __future__ import annotations
 
@@ -27,14 +28,14 @@ from types import TracebackType
 import duckdb
 
 from circularity import data_docs
-from circularity.validation import SuiteRunner, great_expectations, suite_names
+from circularity.validation import SuiteRunner, great_expectations, suite_names, with_line_counts
 
 # The folder in the build folder, named again in macros/gate_batches.sql, and the variable
 # of dbt's environment that turns the batches on.
 BATCHES_FOLDER = "gate-batches"
 SWITCH = "CIRCULARITY_GATE_BATCHES"
-# Validated after dbt: it needs every file's line count, taken while dbt runs.
-_AFTER_DBT = {"inputs"}
+# The suite that also needs every file's line count.
+_COUNTED = "inputs"
 
 
 class EarlyValidation:
@@ -45,8 +46,9 @@ class EarlyValidation:
         self.batches = build_folder / BATCHES_FOLDER
         self._run_id = run_id
         self._max_rejected_share = max_rejected_share
-        self._suites = set(suite_names()) - _AFTER_DBT
-        self._built: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._suites = set(suite_names())
+        # Gates built (suite names), the line counts (a dict), or None: dbt has ended.
+        self._news: queue.SimpleQueue[str | dict[str, int] | None] = queue.SimpleQueue()
         self._runner: SuiteRunner | None = None
         # The suites validated on their batches, known after dbt (runner()).
         self.validated_early: list[str] = []
@@ -78,7 +80,11 @@ class EarlyValidation:
         schema, _, model = node.partition(".")
         suite = model.removeprefix("gate_")
         if status == "OK" and schema == "gates" and suite in self._suites:
-            self._built.put(suite)
+            self._news.put(suite)
+
+    def lines_counted(self, physical_lines: dict[str, int]) -> None:
+        """Every input file's physical lines, counted from its bytes beside dbt."""
+        self._news.put(dict(physical_lines))
 
     def runner(self) -> SuiteRunner | None:
         """After dbt: the suites run so far, in the context that draws the data docs; None
@@ -89,19 +95,36 @@ class EarlyValidation:
 
     def _stop(self) -> None:
         if self._worker.is_alive():
-            self._built.put(None)
+            self._news.put(None)
             self._worker.join()
 
     def _work(self) -> None:
         runner = self._new_runner()
+        physical_lines: dict[str, int] | None = None
+        ready: set[str] = set()  # built, not yet validated
         with duckdb.connect() as connection:  # in memory, to read the batch files
-            while (suite := self._built.get()) is not None:
+            while (news := self._news.get()) is not None:
+                if isinstance(news, dict):
+                    physical_lines = news
+                else:
+                    ready.add(news)
                 if runner is None:
                     continue
-                batch_file = self.batches / f"gate_{suite}.parquet"
                 try:
-                    batch = connection.execute("select * from read_parquet(?)", [str(batch_file)])
-                    runner.run(suite, batch.df())
+                    for suite in sorted(ready):
+                        if suite == _COUNTED and physical_lines is None:
+                            continue
+                        batch_file = self.batches / f"gate_{suite}.parquet"
+                        read = connection.execute(
+                            "select * from read_parquet(?)", [str(batch_file)]
+                        )
+                        batch = read.df()
+                        if suite == _COUNTED:
+                            batch = with_line_counts(batch, physical_lines or {})
+                        runner.run(suite, batch)
+                        ready.discard(suite)
+                    if set(runner.outcomes) == self._suites and not runner.data_docs_drawn:
+                        runner.draw_data_docs()
                 except Exception:  # noqa: BLE001 (set aside: the gate runs every suite after dbt)
                     runner = None
         self._runner = runner

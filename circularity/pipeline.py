@@ -115,19 +115,24 @@ def count_lines(workspace: Workspace) -> dict[str, int]:
     return counts
 
 
-def _count_in_background(workspace: Workspace) -> None:
+def _count_in_background(workspace: Workspace, counted: Callable[[dict[str, int]], None]) -> None:
     # Kept in this process's memory only: the thread never writes to the disk, and if it
     # cannot count (a file gone), count_lines counts again in the main thread, where the
     # error is reported like any other.
     with suppress(Exception):
-        workspace.remember("line_counts", _counted_lines(workspace))
+        counts = _counted_lines(workspace)
+        workspace.remember("line_counts", counts)
+        counted(counts)
 
 
 @contextmanager
-def counting_lines(workspace: Workspace) -> Iterator[None]:
+def counting_lines(
+    workspace: Workspace, counted: Callable[[dict[str, int]], None] = lambda _: None
+) -> Iterator[None]:
     """Count the input files' lines while the block (the dbt build) runs: the count is a
-    pass over every byte, and the gate needs it only after dbt."""
-    counting = threading.Thread(target=_count_in_background, args=(workspace,), daemon=True)
+    pass over every byte, and the gate needs it only after dbt (`counted` hears it as soon
+    as it is taken)."""
+    counting = threading.Thread(target=_count_in_background, args=(workspace, counted), daemon=True)
     counting.start()
     try:
         yield
@@ -153,11 +158,12 @@ def transform(
     DuckDB, `early` validates each gate's rows as soon as dbt has built it."""
     step = transform_step(workspace, config)
     if early is None or config.engine != "duckdb":
-        early = None
+        with counting_lines(workspace):
+            dbt_run = run_dbt(step, progress)
     else:
         step = replace(step, env={**step.env, **early.dbt_environment()})
-    with counting_lines(workspace):
-        dbt_run = run_dbt(step, progress, early.node_finished if early else lambda *_: None)
+        with counting_lines(workspace, early.lines_counted):
+            dbt_run = run_dbt(step, progress, early.node_finished)
     finish_transform(workspace, config)
     return dbt_run
 

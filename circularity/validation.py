@@ -132,8 +132,8 @@ def validate(
                     runner.run(name, _batch(connection, name, physical_lines))
             finally:
                 connection.close()
-        runner.build_data_docs()
-        data_docs.make_offline(runner.scratch)
+        if left or not runner.data_docs_drawn:
+            runner.draw_data_docs()
         data_docs.publish_site(runner.scratch, data_docs_dir, owner=warehouse_name)
     outcomes = [outcome for name in names for outcome in runner.outcomes[name]]
     return ValidationReport(run_id, datetime.now(UTC).isoformat(), outcomes)
@@ -146,6 +146,7 @@ class SuiteRunner:
     def __init__(self, scratch: Path, run_id: str, max_rejected_share: float) -> None:
         self.scratch = scratch
         self.outcomes: dict[str, list[ExpectationOutcome]] = {}
+        self.data_docs_drawn = False
         self._gx = great_expectations()
         self._context = _context(scratch)
         self._run_id = run_id
@@ -186,8 +187,11 @@ class SuiteRunner:
         )
         self.outcomes[name] = _outcomes(name, result)
 
-    def build_data_docs(self) -> None:
+    def draw_data_docs(self) -> None:
+        """The site of every suite run so far, in the scratch folder, made to work offline."""
         self._context.build_data_docs()
+        data_docs.make_offline(self.scratch)
+        self.data_docs_drawn = True
 
 
 def _batch(
@@ -197,9 +201,14 @@ def _batch(
     them in SQL. The inputs batch gains each file's own line count, taken from its bytes
     apart from the reader."""
     batch = connection.table(f"gates.{quote_identifier('gate_' + suite)}").df()
-    if suite == "inputs":
-        batch["physical_lines_counted"] = batch["source_file"].map(physical_lines).fillna(-1)
-    return batch
+    return with_line_counts(batch, physical_lines) if suite == "inputs" else batch
+
+
+def with_line_counts(inputs_batch: Any, physical_lines: dict[str, int]) -> Any:
+    """The inputs batch with each file's own line count, taken from its bytes apart from the
+    reader (-1 for a file not counted)."""
+    counted = inputs_batch["source_file"].map(physical_lines).fillna(-1)
+    return inputs_batch.assign(physical_lines_counted=counted)
 
 
 def _cached_view(class_name: str) -> dict[str, str]:
