@@ -190,7 +190,7 @@ def dbt_child_command(args: list[str]) -> list[str]:
 def run_dbt(
     step: DbtStep,
     progress: Callable[[str], None] = lambda _: None,
-    finished: Callable[[str, str], None] = lambda _status, _node: None,
+    finished: Callable[[str, str], None] | None = None,
 ) -> DbtRun:
     """Run a DbtStep in a child process, reporting each finished node as it finishes, so a
     long build shows where it is (and `finished` hears its status and `schema.name`).
@@ -213,7 +213,8 @@ def run_dbt(
                 number, total, status, node = match.groups()
                 name = " ".join(node.split()[-1:])
                 progress(f"  [{number}/{total}] {status.lower()}: {name}")
-                finished(status, name)
+                if finished:
+                    finished(status, name)
         returncode = process.wait()
     if returncode < 0:
         _killed(-returncode)

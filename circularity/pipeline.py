@@ -115,19 +115,22 @@ def count_lines(workspace: Workspace) -> dict[str, int]:
     return counts
 
 
-def _count_in_background(workspace: Workspace, counted: Callable[[dict[str, int]], None]) -> None:
+def _count_in_background(
+    workspace: Workspace, counted: Callable[[dict[str, int]], None] | None
+) -> None:
     # Kept in this process's memory only: the thread never writes to the disk, and if it
     # cannot count (a file gone), count_lines counts again in the main thread, where the
     # error is reported like any other.
     with suppress(Exception):
         counts = _counted_lines(workspace)
         workspace.remember("line_counts", counts)
-        counted(counts)
+        if counted:
+            counted(counts)
 
 
 @contextmanager
 def counting_lines(
-    workspace: Workspace, counted: Callable[[dict[str, int]], None] = lambda _: None
+    workspace: Workspace, counted: Callable[[dict[str, int]], None] | None = None
 ) -> Iterator[None]:
     """Count the input files' lines while the block (the dbt build) runs: the count is a
     pass over every byte, and the gate needs it only after dbt (`counted` hears it as soon
@@ -157,13 +160,11 @@ def transform(
     """Run the dbt build in a child process, reporting each model and test as it ends; on
     DuckDB, `early` validates each gate's rows as soon as dbt has built it."""
     step = transform_step(workspace, config)
-    if early is None or config.engine != "duckdb":
-        with counting_lines(workspace):
-            dbt_run = run_dbt(step, progress)
-    else:
+    early = early if config.engine == "duckdb" else None
+    if early is not None:
         step = replace(step, env={**step.env, **early.dbt_environment()})
-        with counting_lines(workspace, early.lines_counted):
-            dbt_run = run_dbt(step, progress, early.node_finished)
+    with counting_lines(workspace, early.lines_counted if early else None):
+        dbt_run = run_dbt(step, progress, early.node_finished if early else None)
     finish_transform(workspace, config)
     return dbt_run
 
