@@ -17,7 +17,13 @@ A module that a library imports for features this project never calls can be def
 `scipy.stats` (and with it most of SciPy) for three expectations and metrics that no suite
 here uses (the KL divergence and the two Kolmogorov-Smirnov tests): a third of its import,
 1.61 to 1.63 s of CPU with it and 1.16 to 1.17 s deferred (three fresh processes each).
-That import shares the two cores with dbt."""
+That import shares the two cores with dbt.
+
+A package that a library imports only when it is installed, for features this project never
+calls, can be hidden from that import (`packages_hidden`): Great Expectations imports
+pyspark and SQLAlchemy for its Spark and SQL engines when they are installed (pyspark is,
+for the Spark engine, which runs in dbt's process; SQLAlchemy comes with Dagster), and this
+project validates pandas frames only."""
 
 from __future__ import annotations
 
@@ -42,6 +48,26 @@ def collector_paused() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def packages_hidden(*names: str) -> Iterator[None]:
+    """Run a block of imports as if the packages `names` were not installed: importing one
+    raises ImportError, as it does where the package is missing, so a library that imports it
+    only when it can does without it. A package the process has imported already is not
+    hidden (its users keep it, and so does the library). Afterwards each hidden package
+    imports as usual; the library keeps what it chose without it. The import system is
+    process-wide: another thread that imports a hidden package during the block would not
+    find it either."""
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # the import system's "not found"
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
 
 
 def defer_until_used(name: str) -> None:

@@ -21,7 +21,7 @@ import duckdb
 
 from circularity import data_docs, project
 from circularity.dbt_runner import PROJECT_DIR
-from circularity.large_imports import collector_paused, defer_until_used
+from circularity.large_imports import collector_paused, defer_until_used, packages_hidden
 from circularity.sql_text import quote_identifier
 
 SUITES_DIR = PROJECT_DIR / "expectations"
@@ -77,26 +77,19 @@ def load_suite(name: str) -> dict[str, Any]:
     return json.loads((SUITES_DIR / f"{name}.json").read_text())
 
 
-def _main_module_for_pyspark() -> None:
-    """GX imports pyspark when it is installed (the Spark engine), and pyspark takes a main
-    module with neither a spec nor a file for a doctest run and exits the process. Dagster's
-    run workers have such a main module: name a file for it before GX is imported."""
-    main = sys.modules.get("__main__")
-    if (
-        main is not None
-        and getattr(main, "__spec__", None) is None
-        and not hasattr(main, "__file__")
-    ):
-        main.__file__ = sys.argv[0] if sys.argv and sys.argv[0] else "circularity"
+# Installed for other parts of the project (the Spark engine runs in dbt's process;
+# SQLAlchemy comes with Dagster); GX imports them for engines no suite here uses.
+_ENGINES_NEVER_VALIDATED_WITH = ("pyspark", "sqlalchemy")
 
 
 def great_expectations() -> ModuleType:
     """The `great_expectations` package, imported once per process without the garbage
-    collections its objects would set off, and with `scipy.stats` deferred: GX imports it
-    only for expectations no suite here uses (`large_imports.defer_until_used`)."""
+    collections its objects would set off, with `scipy.stats` deferred (GX imports it only
+    for expectations no suite here uses), and without pyspark and SQLAlchemy (GX imports
+    them for its Spark and SQL engines; batches here are pandas frames): a quarter of GX's
+    import. See `large_imports`."""
     if "great_expectations.expectations" not in sys.modules:
-        _main_module_for_pyspark()
-        with collector_paused():
+        with collector_paused(), packages_hidden(*_ENGINES_NEVER_VALIDATED_WITH):
             defer_until_used("scipy.stats")
             import great_expectations.expectations  # noqa: F401
     return sys.modules["great_expectations"]

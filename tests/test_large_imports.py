@@ -156,3 +156,46 @@ def test_great_expectations_loads_without_scipy_stats_until_an_expectation_uses_
         """
     )
     assert outcome == {"deferred": True, "entropy": 0.0, "loaded_when_used": True}
+
+
+def test_a_hidden_package_cannot_be_imported_in_the_block_and_can_after_it() -> None:
+    outcome = run_script(
+        """
+        import json, sys
+        from circularity.large_imports import packages_hidden
+
+        with packages_hidden("csv", "json"):
+            try:
+                import csv
+                hidden = False
+            except ImportError:
+                hidden = True
+            import json as still_there  # imported before the block: not hidden
+        import csv
+        print(json.dumps({
+            "hidden": hidden,
+            "kept": still_there is json,
+            "imports_after": csv.reader is not None,
+        }))
+        """
+    )
+    assert outcome == {"hidden": True, "kept": True, "imports_after": True}
+
+
+def test_great_expectations_loads_without_pyspark_and_sqlalchemy_and_leaves_them_importable() -> (
+    None
+):
+    outcome = run_script(
+        """
+        import json, sys
+        from circularity import validation
+
+        validation.great_expectations()
+        loaded = sorted(name for name in ("pyspark", "sqlalchemy") if name in sys.modules)
+        import pyspark, sqlalchemy
+        print(json.dumps({"loaded_with_gx": loaded, "importable": [
+            pyspark.__name__, sqlalchemy.__name__
+        ]}))
+        """
+    )
+    assert outcome == {"loaded_with_gx": [], "importable": ["pyspark", "sqlalchemy"]}
