@@ -1,8 +1,11 @@
-"""Shared helpers: write a small data directory, build it for real (dbt on DuckDB), and
-query the published warehouse."""
+"""Shared helpers: write a small data directory, build it for real (dbt on DuckDB), query
+the published warehouse, and run a script in a process of its own."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -59,3 +62,13 @@ def build_data(tmp_path: Path) -> Callable[..., tuple[BuildResult, Path]]:
         return result, warehouse
 
     return run
+
+
+def run_script(body: str) -> dict:
+    """Run `body` in a new interpreter (for what changes a whole process: imports, patches
+    of a library); it prints one JSON object, returned here."""
+    completed = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(body)], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)

@@ -4,17 +4,15 @@ the same run, line for line, whatever the file log's level."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from circularity.dbt_runner import PROJECT_DIR, dbt_child_command, dbt_executable, dbt_step
+from tests.conftest import run_script
 
 # Lines that differ between any two runs, or between dbt's own command line and a program
 # that runs dbt: the arguments as an unordered dict, the process's resources, and the name
@@ -111,11 +109,7 @@ def test_an_event_below_every_log_is_dropped_unbuilt_and_the_others_are_logged()
             "read_when_needed": read.message(),
         }))
     """
-    completed = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout) == {
+    assert run_script(script) == {
         "debug_built": False,
         "info_built": True,
         "lines": ["logged", 'Executing "ls"'],

@@ -3,10 +3,7 @@ parser tables (`dbt_results`), and reads dates as before."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
+from tests.conftest import run_script
 
 
 def test_query_results_share_a_locale_and_still_read_dates() -> None:
@@ -30,11 +27,7 @@ def test_query_results_share_a_locale_and_still_read_dates() -> None:
             "typed": [type(column.data_type).__name__ for column in table.columns],
         }))
     """
-    completed = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout) == {
+    assert run_script(script) == {
         "shared_before": False,
         "shared": True,
         "own_parsers": True,

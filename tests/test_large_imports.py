@@ -4,19 +4,7 @@ life of a process."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-
-
-def run_script(body: str) -> dict:
-    """Run `body` in a new interpreter; it prints one JSON object, returned here."""
-    completed = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(body)], capture_output=True, text=True, timeout=120
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
+from tests.conftest import run_script
 
 
 def test_an_import_runs_no_collection_and_its_objects_are_frozen() -> None:
