@@ -32,14 +32,10 @@ from dbt.tracking import track_behavior_change_warn
 from dbt_common.events.base_types import BaseEvent, EventLevel
 from dbt_common.events.event_manager import EventManager
 
-# The order of dbt's levels, as dbt's loggers rank them for Python's logging.
-_RANK = {
-    EventLevel.DEBUG: 10,
-    EventLevel.TEST: 10,
-    EventLevel.INFO: 20,
-    EventLevel.WARN: 30,
-    EventLevel.ERROR: 40,
-}
+# dbt's levels ranked as dbt's own loggers rank them when they set Python's logging level,
+# so that an event is dropped exactly when every logger would drop its line.
+from dbt_common.events.logger import _log_level_map as _RANK
+
 # Callbacks known to read warnings and errors only.
 _WARNING_READERS = (track_behavior_change_warn,)
 
