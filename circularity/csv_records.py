@@ -57,8 +57,6 @@ _FIRST = itemgetter(0)  # a line's first character (readlines gives no empty lin
 # The first characters of a row of blank fields (a valid row seldom starts with one): the
 # fast paths leave such a line to the writer, which rejects it when every field is blank.
 _EMPTY_ROW_STARTS = ", "
-# A record read as it is: its line number, one physical line, then the line itself.
-_PLAIN_LINE = "{},1,,,,{}"
 
 NOT_UTF8 = (
     "bytes that are not UTF-8 text on this line (was the file saved in another encoding?): "
@@ -482,11 +480,10 @@ def _read_lf_lines(batch: list[str], writer: _Writer, commas: int) -> None:
             continue
         end = stops[bisect_right(stops, position)] if stops and stops[-1] > position else size
         first = writer.line_number + 1
-        writer.out.write(
-            "".join(
-                map(_PLAIN_LINE.format, range(first, first + end - position), batch[position:end])
-            )
-        )
+        # A record read as it is: its line number, one physical line, then the line itself
+        # (an f-string in a list: a third less CPU than str.format mapped over the lines).
+        numbered = enumerate(batch[position:end], start=first)
+        writer.out.write("".join([f"{number},1,,,,{line}" for number, line in numbered]))
         writer.stats.records += end - position
         writer.line_number += end - position
         position = end
