@@ -154,7 +154,9 @@
 {#- `numerator / denominator` rounded half-up to 0.01, exactly, for a non-negative amount
     (scale 2) and a positive denominator (taken at scale 6). DuckDB divides decimals as
     DOUBLE, which can land a cent off; this divides whole numbers of cents instead:
-    floor((2 * cents * 10^6 + d) / (2 * d)) with d the denominator in millionths. -#}
+    floor((2 * cents * 10^6 + d) / (2 * d)) with d the denominator in millionths. The cents
+    become an amount by multiplying by 0.01: dividing them by 100 would go through DOUBLE
+    again, whose 15 to 17 significant digits lose the cents of amounts from about 10^14. -#}
 {% macro divide_half_up(numerator, denominator) -%}
     {{ return(adapter.dispatch('divide_half_up', 'circularity')(numerator, denominator)) }}
 {%- endmacro %}
@@ -167,7 +169,7 @@
                     2 * ({{ numerator }} * 100)::hugeint * 1000000
                     + ({{ denominator }}::decimal(38, 6) * 1000000)::hugeint
                 ) // (2 * ({{ denominator }}::decimal(38, 6) * 1000000)::hugeint)
-            )::decimal(38, 0) / 100
+            )::decimal(38, 0) * 0.01
     end::decimal(38, 2)
 {%- endmacro %}
 

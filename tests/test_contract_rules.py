@@ -10,6 +10,7 @@ its own.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -531,6 +532,9 @@ FX_PLEDGES = [
     pledge("a4", "2024-02-20", "anthropic", "aws", "", qualifier="undisclosed", period="5"),
     # 200 * 1.0837 = 216.74; / 2 = 108.37
     pledge("a5", "2024-02-20", "openai", "nvidia", "200", currency="EUR", period="2"),
+    # exact to the cent however large: 12345678901234567.89 / 1.5 = 8230452600823045.26
+    # (through a DOUBLE it came out as 8230452600823045.12)
+    pledge("a6", "2024-02-20", "openai", "nvidia", "12345678901234567.89", period="1.5"),
 ]
 
 
@@ -568,7 +572,13 @@ def test_annualized(fx_wh):
         fx_wh,
         "select pledge_id, amount_usd_m, period_years, annualized_usd_m from marts.fct_pledges",
     )
-    got = {r[0]: (money(r[1]), None if r[2] is None else float(r[2]), money(r[3])) for r in rows}
+    huge = {r[0]: r[3] for r in rows}["a6"]
+    assert huge == Decimal("8230452600823045.26")
+    got = {
+        r[0]: (money(r[1]), None if r[2] is None else float(r[2]), money(r[3]))
+        for r in rows
+        if r[0] != "a6"
+    }
     assert got == {
         "a1": (1000.0, 4.0, 250.0),
         "a2": (300.0, 3.0, 100.0),
