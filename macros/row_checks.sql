@@ -156,7 +156,7 @@
     DOUBLE, which can land a cent off; this divides whole numbers of cents instead:
     floor((2 * cents * 10^6 + d) / (2 * d)) with d the denominator in millionths. The cents
     become an amount by multiplying by 0.01: dividing them by 100 would go through DOUBLE
-    again, whose 15 to 17 significant digits lose the cents of amounts above about 10^13. -#}
+    again, whose 15 to 17 significant digits lose the cents of results from about 10^14. -#}
 {% macro divide_half_up(numerator, denominator) -%}
     {{ return(adapter.dispatch('divide_half_up', 'circularity')(numerator, denominator)) }}
 {%- endmacro %}
