@@ -33,7 +33,7 @@ def logged(lines: list[str], tmp_path: Path) -> list[str]:
     return kept
 
 
-def logs_of_a_run(command: str, level: str, tmp_path: Path) -> tuple[list[str], list[str]]:
+def logs_of_a_run(command: str, tmp_path: Path) -> tuple[list[str], list[str]]:
     """One dbt build of the fx_rates models and their tests on the seeds, on one thread so
     that the order of the lines is the same from run to run: its standard output and its
     dbt.log."""
@@ -64,8 +64,8 @@ def test_the_dbt_child_logs_what_dbt_logs(
     level: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DBT_LOG_LEVEL_FILE", level)  # the file log's level (dbt_step)
-    child_output, child_log = logs_of_a_run("child", level, tmp_path)
-    own_output, own_log = logs_of_a_run("own", level, tmp_path)
+    child_output, child_log = logs_of_a_run("child", tmp_path)
+    own_output, own_log = logs_of_a_run("own", tmp_path)
     assert child_output == own_output
     if level == "debug":
         # The nodes' lines, from the one thread that runs them; dbt's other threads (the
