@@ -12,9 +12,10 @@ build, from the results dbt returns: `run_results.json` (dbt's own writer and sc
 
 dbt's compiled templates and configuration schemas are kept per user from run to run
 (`template_cache`, `schema_cache`): the same work every dbt run would otherwise repeat. And
-the events of dbt's run that no log shows are dropped unbuilt (`dbt_events`), and query
-results share a date parser's locale tables (`dbt_results`): a fifth and 3% of dbt's
-Python per node."""
+the events of dbt's run that no log shows are dropped unbuilt (`dbt_events`), query
+results share a date parser's locale tables (`dbt_results`), and the namespace of every
+macro that each context gets is built in fewer steps (`dbt_macros`): a fifth, 3% and a
+sixth of dbt's Python per node."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def main() -> None:
             from dbt.utils import ExitCodes
 
             from circularity.dbt_events import skip_unlogged_events
+            from circularity.dbt_macros import build_macro_namespaces_quickly
             from circularity.dbt_results import share_date_locales
 
         # What every dbt start and run builds again from the same sources: its JSON
@@ -75,9 +77,11 @@ def main() -> None:
         atexit.register(keep_dbt_schemas())
         keep_dbt_templates_compiled()
         # What dbt builds for nothing at every node: events no log shows (dbt_events), a
-        # date parser's locale tables for every query result (dbt_results).
+        # date parser's locale tables for every query result (dbt_results); and what it
+        # builds in many small steps: the macros' namespace of every context (dbt_macros).
         skip_unlogged_events()
         share_date_locales()
+        build_macro_namespaces_quickly()
         outcome = dbtRunner().invoke(sys.argv[1:])
         if isinstance(outcome.exception, KeyboardInterrupt):
             raise outcome.exception
