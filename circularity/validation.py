@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -87,12 +88,32 @@ def great_expectations() -> ModuleType:
     collections its objects would set off, with `scipy.stats` deferred (GX imports it only
     for expectations no suite here uses), and without pyspark and SQLAlchemy (GX imports
     them for its Spark and SQL engines; batches here are pandas frames): a quarter of GX's
-    import. See `large_imports`."""
+    import. See `large_imports`.
+
+    The import runs in a thread of its own. Every object it leaves, garbage included, is
+    frozen for the life of the process, and the garbage of an import holds the frames that
+    were on the stack: imported from the caller's thread, the caller's frames would outlive
+    their calls, with every local they hold then (a DuckDB connection opened after the
+    import, in the frame that imported it, stayed in a Dagster process after its build)."""
     if "great_expectations.expectations" not in sys.modules:
+        failures: list[BaseException] = []
+        importing = threading.Thread(
+            target=_import_great_expectations, args=(failures,), name="import GX"
+        )
+        importing.start()
+        importing.join()
+        if failures:
+            raise failures[0]
+    return sys.modules["great_expectations"]
+
+
+def _import_great_expectations(failures: list[BaseException]) -> None:
+    try:
         with collector_paused(), packages_hidden(*_ENGINES_NEVER_VALIDATED_WITH):
             defer_until_used("scipy.stats")
             import great_expectations.expectations  # noqa: F401
-    return sys.modules["great_expectations"]
+    except BaseException as error:  # noqa: BLE001 (raised again in the caller's thread)
+        failures.append(error)
 
 
 def validate(

@@ -15,7 +15,7 @@ from circularity.gate_batches import BATCHES_FOLDER, EarlyValidation
 from circularity.inputs import count_physical_lines
 from circularity.pipeline import PROJECT_DIR, BuildConfig, build
 from circularity.sql_text import quote_literal
-from tests.conftest import write_data_dir
+from tests.conftest import run_script, write_data_dir
 
 SEEDS = PROJECT_DIR / "seeds"
 
@@ -137,3 +137,22 @@ def test_the_inputs_suite_runs_once_both_its_batch_and_the_line_count_are_in(
     assert runner is not None and list(runner.outcomes) == ["inputs"]
     assert early.validated_early == ["inputs"]
     assert not runner.data_docs_drawn  # drawn once every suite has run
+
+
+def test_a_build_keeps_no_duckdb_connection_alive_in_its_process(tmp_path: Path) -> None:
+    """Dagster runs builds in its own long-lived process: once a build is over, none of
+    its DuckDB connections stays referenced there (the early validation's stayed, held by
+    the frame that imported Great Expectations, until GX was imported in a thread of its
+    own; DuckDB's bindings then reported it leaked when the process ended)."""
+    script = f"""
+        import gc, json
+        from pathlib import Path
+        from circularity.pipeline import PROJECT_DIR, BuildConfig, build
+
+        warehouse = Path({str(tmp_path)!r}) / "circularity.duckdb"
+        published = build(BuildConfig(PROJECT_DIR / "seeds", warehouse)).published
+        gc.collect()
+        alive = sum(type(o).__name__ == "DuckDBPyConnection" for o in gc.get_objects())
+        print(json.dumps({{"published": published, "connections": alive}}))
+    """
+    assert run_script(script) == {"published": True, "connections": 0}

@@ -187,3 +187,77 @@ def test_great_expectations_loads_without_pyspark_and_sqlalchemy_and_leaves_them
         """
     )
     assert outcome == {"loaded_with_gx": [], "importable": ["pyspark", "sqlalchemy"]}
+
+
+def test_great_expectations_import_keeps_nothing_of_its_caller_alive() -> None:
+    """The objects of GX's import are frozen, its garbage included, and that garbage holds
+    the frames on the importing stack: the caller's frame must not outlive its call with
+    what it holds then. And a failed import fails in the caller."""
+    outcome = run_script(
+        """
+        import gc, json, sys, weakref
+        import duckdb
+        from circularity import validation
+
+        class Held:  # something the caller's frame holds after the import
+            pass
+
+        def caller():
+            module = validation.great_expectations()
+            held = Held()
+            connection = duckdb.connect()
+            connection.close()
+            return module, weakref.ref(held)
+
+        module, held = caller()
+        gc.collect()
+        connections = sum(type(o).__name__ == "DuckDBPyConnection" for o in gc.get_objects())
+        class Refused:  # the import system finds no GX expectations any more
+            def find_spec(self, name, path=None, target=None):
+                if name == "great_expectations.expectations":
+                    raise ImportError("refused")
+
+        del sys.modules["great_expectations.expectations"]
+        sys.meta_path.insert(0, Refused())
+        try:
+            validation.great_expectations()
+            failure = None
+        except ImportError as error:
+            failure = type(error).__name__
+        print(json.dumps({
+            "module": module.__name__,
+            "held_after_the_call": held() is not None,
+            "connections": connections,
+            "failure_in_caller": failure,
+        }))
+        """
+    )
+    assert outcome == {
+        "module": "great_expectations",
+        "held_after_the_call": False,
+        "connections": 0,
+        "failure_in_caller": "ImportError",
+    }
+
+
+def test_frozen_imports_are_unfrozen_when_the_process_exits() -> None:
+    """The interpreter's last collections never look at frozen objects: unfrozen at exit,
+    what the imports left can be collected, and DuckDB's bindings find nothing leaked."""
+    outcome = run_script(
+        """
+        import atexit, gc, json
+
+        seen = {}
+        # Registered first, so run last: after collector_paused's own exit handler.
+        atexit.register(lambda: print(json.dumps({**seen, "at_exit": gc.get_freeze_count()})))
+        from circularity.large_imports import collector_paused
+
+        with collector_paused():
+            import decimal
+        with collector_paused():
+            import fractions
+        seen["after_imports"] = gc.get_freeze_count() > 0
+        seen["exit_handlers"] = atexit._ncallbacks()
+        """
+    )
+    assert outcome == {"after_imports": True, "exit_handlers": 2, "at_exit": 0}
