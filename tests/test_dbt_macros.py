@@ -15,8 +15,8 @@ def test_macro_namespaces_are_dbts_own(tmp_path: Path) -> None:
         from pathlib import Path
         from circularity.dbt_runner import PROJECT_DIR, dbt_step
 
-        step = dbt_step(Path({str(tmp_path)!r}) / "b.duckdb", PROJECT_DIR / "seeds", None,
-                        Path({str(tmp_path)!r}) / "target")
+        target = Path({str(tmp_path)!r}) / "target"
+        step = dbt_step(Path({str(tmp_path)!r}) / "b.duckdb", PROJECT_DIR / "seeds", None, target)
         os.environ.update(step.env)
         os.chdir(step.cwd)
         from dbt.cli.main import dbtRunner
@@ -25,8 +25,10 @@ def test_macro_namespaces_are_dbts_own(tmp_path: Path) -> None:
         from dbt.exceptions import DuplicateMacroNameError
         from circularity.dbt_macros import build_macro_namespaces_quickly, flattened
 
-        # The project and profile folders, and where dbt writes (parse has no exclusions).
-        parsed = dbtRunner().invoke(["parse", "--quiet", *step.args[1:9]])
+        parsed = dbtRunner().invoke([
+            "parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir",
+            str(PROJECT_DIR), "--target-path", str(target), "--log-path", str(target),
+        ])
         assert parsed.success, parsed.exception
         macros = parsed.result.get_macros_by_package()
         node, stack, context = object(), MacroStack(), {{}}
