@@ -1,9 +1,11 @@
 """Shared helpers: write a small data directory, build it for real (dbt on DuckDB), query
-the published warehouse, and run a script in a process of its own."""
+the published warehouse, run a script in a process of its own, and run dbt's own command
+line in the project root."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from circularity.dbt_runner import PROJECT_DIR
 from circularity.inputs import HEADERS
 from circularity.pipeline import BuildConfig, BuildResult, build
 
@@ -72,3 +75,19 @@ def run_script(body: str) -> dict:
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
+
+
+def run_dbt(
+    *args: str, env: dict[str, str], timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` in the project root as a user runs it by hand, with the default profile:
+    none of this process's CIRCULARITY_* variables, only those of `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CIRCULARITY_")}
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), *args],
+        cwd=PROJECT_DIR,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -6,28 +6,19 @@ doors leave to this suite."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import yaml
 
 from circularity.dbt_runner import PROJECT_DIR
-from tests.conftest import query
-
-DBT = str(Path(sys.executable).with_name("dbt"))
+from tests.conftest import query, run_dbt
 
 
 def test_dbt_build_from_project_root_with_default_profile(tmp_path: Path) -> None:
     warehouse = tmp_path / "dbt" / "circularity.duckdb"
     warehouse.parent.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCULARITY_")}
-    env["CIRCULARITY_WAREHOUSE"] = str(warehouse)
-    completed = subprocess.run(
-        [DBT, "build"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600
-    )
+    completed = run_dbt("build", env={"CIRCULARITY_WAREHOUSE": str(warehouse)})
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "ERROR=0" in completed.stdout and "unit_test" in completed.stdout
     assert not warehouse.exists()
@@ -54,27 +45,20 @@ def test_duckdb_options_of_the_whole_database_are_set_once_not_on_every_cursor(
     assert {"memory_limit", "preserve_insertion_order"} <= set(output["config_options"])
 
     # ... and they still reach every cursor dbt opens, the memory limit from the environment.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCULARITY_")}
-    env["CIRCULARITY_WAREHOUSE"] = str(tmp_path / "circularity.duckdb")
-    env["CIRCULARITY_DUCKDB_MEMORY_LIMIT"] = "1GB"
-    completed = subprocess.run(
-        [
-            DBT,
-            "show",
-            "--output",
-            "json",
-            "--log-format",
-            "json",
-            "--inline",
-            "select current_setting('memory_limit') as memory_limit,"
-            " current_setting('preserve_insertion_order') as preserve_insertion_order,"
-            " current_setting('enable_progress_bar') as enable_progress_bar",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    completed = run_dbt(
+        "show",
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+        "--inline",
+        "select current_setting('memory_limit') as memory_limit,"
+        " current_setting('preserve_insertion_order') as preserve_insertion_order,"
+        " current_setting('enable_progress_bar') as enable_progress_bar",
+        env={
+            "CIRCULARITY_WAREHOUSE": str(tmp_path / "circularity.duckdb"),
+            "CIRCULARITY_DUCKDB_MEMORY_LIMIT": "1GB",
+        },
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
     shown = [

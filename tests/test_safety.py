@@ -22,7 +22,7 @@ from circularity import data_docs, locking
 from circularity.dbt_runner import PROJECT_DIR
 from circularity.pipeline import BuildConfig, build
 from circularity.workspace import MARK, Workspace, build_prefix, lock_file, remove_left_behind
-from tests.conftest import query, write_data_dir
+from tests.conftest import query, run_dbt, write_data_dir
 
 CLI = str(Path(sys.executable).with_name("circularity"))
 DEALS = "d1,2024-01-01,amazon,anthropic,100,USD,exact,equity,,https://example.com/d1,\n"
@@ -586,14 +586,9 @@ def test_hostile_data_dir_builds_through_the_cli_and_plain_dbt(tmp_path: Path) -
     assert (folder / "wh" / "circularity.data_docs" / "index.html").exists()
     assert not [p for p in tmp_path.rglob("*") if "/root" in p.name or p.name == "pwned.csv"]
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCULARITY_")}
-    env |= {"CIRCULARITY_DATA_DIR": str(data), "CIRCULARITY_WAREHOUSE": str(warehouse)}
-    dbt = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
+    dbt = run_dbt(
+        "build",
+        env={"CIRCULARITY_DATA_DIR": str(data), "CIRCULARITY_WAREHOUSE": str(warehouse)},
         timeout=300,
     )
     assert dbt.returncode == 0, dbt.stdout[-3000:]
